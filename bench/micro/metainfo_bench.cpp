@@ -1,0 +1,1 @@
+// metainfo benchmarks: filled in with the metainfo parser

@@ -1,0 +1,2 @@
+#include <gtest/gtest.h>
+// Tests for http_tracker: being written.

@@ -1,0 +1,2 @@
+#include <gtest/gtest.h>
+// Tests for magnet: being written.

@@ -1,0 +1,2 @@
+#include <gtest/gtest.h>
+// Tests for metainfo: being written.

@@ -1,0 +1,2 @@
+#include <gtest/gtest.h>
+// Tests for udp_tracker: being written.
