@@ -15,7 +15,7 @@ PACKAGES=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   clang libclang-rt-14-dev
   libssl-dev libboost-dev libboost-system-dev
-  libtorrent-rasterbar-dev mktorrent
+  libtorrent-rasterbar-dev python3-libtorrent mktorrent
   libsqlite3-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

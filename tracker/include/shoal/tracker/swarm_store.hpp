@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "shoal/proto/hash.hpp"
-#include "shoal/proto/http_tracker.hpp"
+#include "shoal/proto/announce_event.hpp"
 #include "shoal/proto/peer_endpoint.hpp"
 #include "shoal/tracker/peer_table.hpp"
 

@@ -1,0 +1,57 @@
+#include "shoal/tracker/stats.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace shoal::tracker;
+
+TEST(TrackerStats, CountsAndRatesOverTheWindow) {
+  TrackerStats stats;
+  stats.tick(1000);
+  EXPECT_EQ(stats.per_second(Protocol::udp, Event::announce), 0.0);
+  for (int s = 1; s <= 10; ++s) {
+    stats.count(Protocol::udp, Event::announce, 100);
+    stats.count(Protocol::http, Event::scrape, 5);
+    stats.tick(1000 + static_cast<std::uint64_t>(s));
+  }
+  EXPECT_EQ(stats.total(Protocol::udp, Event::announce), 1000u);
+  EXPECT_DOUBLE_EQ(stats.per_second(Protocol::udp, Event::announce), 100.0);
+  EXPECT_DOUBLE_EQ(stats.per_second(Protocol::http, Event::scrape), 5.0);
+  EXPECT_EQ(stats.per_second(Protocol::http, Event::announce), 0.0);
+  // After a quiet minute the rate falls to zero; the total stays.
+  for (int s = 11; s <= 80; ++s) stats.tick(1000 + static_cast<std::uint64_t>(s));
+  EXPECT_EQ(stats.per_second(Protocol::udp, Event::announce), 0.0);
+  EXPECT_EQ(stats.total(Protocol::udp, Event::announce), 1000u);
+}
+
+TEST(TrackerStats, PrometheusAndJsonCarryTheFigures) {
+  TrackerStats stats;
+  stats.count(Protocol::udp, Event::connect, 3);
+  StoreTotals totals;
+  totals.torrents = 2;
+  totals.peers_v4 = 7;
+  totals.peers_v6 = 1;
+  totals.seeders = 5;
+  totals.leechers = 3;
+  TrackerStats::Gauges g;
+  g.uptime_seconds = 42;
+  const std::string text = stats.prometheus(totals, g);
+  EXPECT_NE(text.find("shoal_requests_total{protocol=\"udp\",event=\"connect\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("shoal_peers{family=\"ipv4\"} 7\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE shoal_seeders gauge\nshoal_seeders 5\n"), std::string::npos);
+  EXPECT_NE(text.find("shoal_uptime_seconds 42\n"), std::string::npos);
+  // Every non-comment line is "name{labels} value" or "name value".
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto eol = text.find('\n', pos);
+    ASSERT_NE(eol, std::string::npos);
+    const std::string line = text.substr(pos, eol - pos);
+    if (line[0] != '#') {
+      EXPECT_EQ(line.rfind("shoal_", 0), 0u) << line;
+      EXPECT_NE(line.find(' '), std::string::npos) << line;
+    }
+    pos = eol + 1;
+  }
+  const std::string json = stats.json(totals, g);
+  EXPECT_NE(json.find("\"peers\":8"), std::string::npos);
+  EXPECT_NE(json.find("\"connect\":{\"total\":3"), std::string::npos);
+}

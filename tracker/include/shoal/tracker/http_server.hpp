@@ -1,0 +1,281 @@
+#pragma once
+// HttpServer: the one HTTP/1.1 server of shoal-tracker. Announce, scrape, the REST management API
+// and the metrics endpoint are all handlers behind it (design.md: "one HTTP server"). It owns the
+// sockets, TLS, timeouts, limits and keep-alive; a handler only turns an HttpRequest into an
+// HttpResponse.
+//
+//   HttpServerOptions options;
+//   options.request_timeout = std::chrono::seconds(10);
+//   options.trusted_proxies.push_back(*AddressRange::parse("127.0.0.1"));
+//   HttpServer server(options, [&](const HttpRequest& req, HttpResponse& res) {
+//     if (req.path() != "/announce") { res.status = 404; res.body = "not found"; return; }
+//     res.body = service.http_announce(req.query(), req.client_address());  // quick, no blocking
+//   });
+//   if (auto bound = server.listen("0.0.0.0:6969"); !bound) return fail(bound.error());
+//   if (auto bound = server.listen("[::]:6969"); !bound) return fail(bound.error());
+//   if (auto bound = server.listen_tls("[::]:443", "cert.pem", "key.pem"); !bound) ...
+//   server.run(2);                        // two I/O threads; returns at once
+//   ...                                   // on SIGHUP: if (auto r = server.reload_tls(); !r) log
+//   server.stop();                        // or let the destructor do it
+//
+// Protocol. HTTP/1.0 and HTTP/1.1 (Boost.Beast's parser). A connection is kept alive by the
+// HTTP/1.1 rules: HTTP/1.1 stays open unless either side says `Connection: close`; HTTP/1.0
+// closes unless the client sent `Connection: keep-alive`. Pipelined requests are answered in
+// order. `Expect: 100-continue` is answered with `100 Continue` before the body is read. The server
+// writes Content-Length, Connection and Server itself; a response to HEAD carries the
+// Content-Length of the body the handler produced but not the body; 1xx/204/304 carry no body.
+// Every method reaches the handler: the handler decides on 405.
+//
+// Refusals (counted in stats(); the connection is closed after the answer):
+//   malformed request (bad request line, header syntax, chunk encoding, ...)   400
+//   request line + headers longer than max_header_bytes                        431
+//   body longer than max_body_bytes (Content-Length or chunked)                413
+//   request not complete within request_timeout (slowloris)                    closed, no answer
+//   no new request within keepalive_timeout                                    closed, no answer
+//   connection beyond max_connections                                          closed at once
+//   handler threw, or produced an invalid response (see HttpResponse)         500 (kept alive)
+// Each connection reads through one bounded buffer, so no input makes the server buffer more than
+// max_header_bytes plus a fixed slack (plus max_body_bytes for the body).
+//
+// Client address. A request's client_address() is the TCP peer, unless that peer lies in one of
+// options.trusted_proxies: then it is taken from the proxy's headers (resolve_client_address).
+// The proxy must set or overwrite those headers itself; a header a client sent through a proxy
+// that passes it on unchanged would otherwise be believed.
+//
+// Threads. run(n) starts n I/O threads. Each connection is served on its own strand, so one
+// connection's handler calls never overlap, but calls for different connections run in parallel:
+// the handler must be thread-safe. It runs on an I/O thread and must be quick (no disk, database or
+// network waits: hand slow work to another thread and answer from memory) — while it runs, that
+// thread serves no other connection. An exception thrown by the handler never escapes: the client
+// gets 500 and the error is logged.
+//
+// Logging goes to spdlog's default logger: listeners and TLS reloads at info, problems that need
+// the operator (accept failures, handler exceptions, bad certificates) at warn/error, per-request
+// and per-connection events at debug only.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "shoal/proto/expected.hpp"
+#include "shoal/proto/peer_endpoint.hpp"
+#include "shoal/tracker/address_range.hpp"
+
+namespace shoal::tracker {
+
+/// Defaults of HttpServerOptions (config.hpp's [http] defaults are the same numbers).
+inline constexpr std::chrono::milliseconds kDefaultHttpRequestTimeout{10'000};
+inline constexpr std::chrono::milliseconds kDefaultHttpKeepaliveTimeout{30'000};
+inline constexpr std::chrono::milliseconds kDefaultHttpWriteTimeout{10'000};
+inline constexpr std::chrono::milliseconds kDefaultHttpShutdownGrace{2'000};
+inline constexpr std::size_t kDefaultHttpMaxConnections = 20'000;
+inline constexpr std::size_t kDefaultHttpMaxHeaderBytes = 8 * 1024;
+inline constexpr std::size_t kDefaultHttpMaxBodyBytes = 1024 * 1024;
+/// max_header_bytes is clamped to [kMinHttpHeaderBytes, kMaxHttpHeaderBytes].
+inline constexpr std::size_t kMinHttpHeaderBytes = 256;
+inline constexpr std::size_t kMaxHttpHeaderBytes = 1024 * 1024;
+/// max_body_bytes is clamped to at most this.
+inline constexpr std::size_t kMaxHttpBodyBytes = 64 * 1024 * 1024;
+/// Most X-Forwarded-For entries resolve_client_address looks at (from the right).
+inline constexpr std::size_t kMaxForwardedEntries = 32;
+
+struct HttpServerOptions {
+  /// Longest time to receive one whole request (headers and body), counted from its first byte
+  /// (from the connection's start for the first request, after the TLS handshake, which has the
+  /// same limit). A client that trickles bytes (slowloris) is closed when it runs out.
+  std::chrono::milliseconds request_timeout = kDefaultHttpRequestTimeout;
+  /// Longest idle time between requests on a kept-alive connection.
+  std::chrono::milliseconds keepalive_timeout = kDefaultHttpKeepaliveTimeout;
+  /// Longest time to send one response (a client that does not read is closed).
+  std::chrono::milliseconds write_timeout = kDefaultHttpWriteTimeout;
+  /// How long stop() lets responses in progress finish before closing every connection.
+  std::chrono::milliseconds shutdown_grace = kDefaultHttpShutdownGrace;
+  /// Open connections at most (all listeners together); a connection beyond it is closed as
+  /// soon as it is accepted. 0 refuses every connection.
+  std::size_t max_connections = kDefaultHttpMaxConnections;
+  /// Request line plus header fields, in bytes; beyond it: 431. Clamped to
+  /// [kMinHttpHeaderBytes, kMaxHttpHeaderBytes].
+  std::size_t max_header_bytes = kDefaultHttpMaxHeaderBytes;
+  /// Request body, in bytes; beyond it: 413. 0 refuses every body (announce/scrape-only use).
+  /// Clamped to kMaxHttpBodyBytes.
+  std::size_t max_body_bytes = kDefaultHttpMaxBodyBytes;
+  /// Reverse proxies whose X-Real-IP / X-Forwarded-For headers are believed (see
+  /// resolve_client_address). Empty: the headers are ignored.
+  std::vector<AddressRange> trusted_proxies;
+  /// Value of the Server header of every response; empty: no Server header.
+  std::string server_name = "shoal-tracker";
+};
+
+/// One header field of a request, viewing the request's storage.
+struct HttpHeader {
+  std::string_view name;
+  std::string_view value;
+};
+
+/// A request as the handler sees it. Everything is a view into the server's buffers, valid only
+/// during the handler call: copy what must outlive it. Built by the server; the public constructor
+/// is for tests of handlers.
+class HttpRequest {
+public:
+  /// `target` as sent on the request line; path()/query() are split from it. `headers` in
+  /// arrival order. `peer` is the TCP peer, `client_address` what resolve_client_address made of
+  /// it. `version` is 10 or 11.
+  HttpRequest(std::string_view method, std::string_view target, std::span<const HttpHeader> headers,
+              std::string_view body, const PeerEndpoint& peer, const IpAddress& client_address,
+              bool tls, unsigned version = 11) noexcept;
+
+  /// The method as sent, case-sensitive ("GET", "POST", "HEAD", ...).
+  std::string_view method() const noexcept { return m_method; }
+  /// The request target as sent ("/announce?info_hash=...").
+  std::string_view target() const noexcept { return m_target; }
+  /// The target up to the first '?', still percent-encoded ("/announce"). For an absolute-form
+  /// target ("http://host/x?y") the part after the authority ("/x"; "/" when there is none).
+  std::string_view path() const noexcept { return m_path; }
+  /// The target after the first '?', without it and still percent-encoded; "" when none.
+  std::string_view query() const noexcept { return m_query; }
+  /// The value of the first field named `name` (ASCII case-insensitive), or nullopt.
+  std::optional<std::string_view> header(std::string_view name) const noexcept;
+  /// Every header field in arrival order.
+  std::span<const HttpHeader> headers() const noexcept { return m_headers; }
+  /// The body (de-chunked); empty when there is none.
+  std::string_view body() const noexcept { return m_body; }
+  /// The client: the TCP peer's address, or the address a trusted proxy forwarded. IPv4 clients
+  /// are always reported as IPv4 (never as ::ffff:a.b.c.d).
+  const IpAddress& client_address() const noexcept { return m_client_address; }
+  /// The TCP peer (a trusted proxy, if one forwarded the request).
+  const PeerEndpoint& peer() const noexcept { return m_peer; }
+  /// True when the request came over HTTPS.
+  bool is_tls() const noexcept { return m_tls; }
+  /// 10 for HTTP/1.0, 11 for HTTP/1.1.
+  unsigned version() const noexcept { return m_version; }
+
+private:
+  std::string_view m_method;
+  std::string_view m_target;
+  std::string_view m_path;
+  std::string_view m_query;
+  std::span<const HttpHeader> m_headers;
+  std::string_view m_body;
+  PeerEndpoint m_peer;
+  IpAddress m_client_address;
+  bool m_tls = false;
+  unsigned m_version = 11;
+};
+
+/// What the handler fills in. Starts as 200, text/plain, empty body.
+///
+/// The server owns Content-Length, Transfer-Encoding and Connection: a handler that adds one of
+/// them, a header name that is not an RFC 9110 token, a value with CR, LF or NUL (header
+/// injection), or a status outside 200-599 makes the response a 500 (and a logged error).
+struct HttpResponse {
+  unsigned status = 200;
+  /// Content-Type; empty: none sent.
+  std::string content_type = "text/plain";
+  std::string body;
+  /// Further header fields, sent in this order.
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// Close the connection after this response.
+  bool close = false;
+
+  void add_header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+};
+
+/// Called for every complete request, on an I/O thread (see the file comment: thread-safe, quick,
+/// exceptions become 500).
+using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
+
+/// Counters since construction. Cheap to read (relaxed atomics), for /metrics.
+struct HttpServerStats {
+  std::uint64_t open_connections = 0;      ///< now, all listeners
+  std::uint64_t accepted_connections = 0;  ///< ever accepted and served (not counting refused)
+  std::uint64_t refused_connections = 0;   ///< closed at once: max_connections reached
+  std::uint64_t requests = 0;              ///< complete requests given to the handler
+  std::uint64_t bad_requests = 0;          ///< answered 400/413/431 (malformed, oversized)
+  std::uint64_t request_timeouts = 0;      ///< request (or TLS handshake) not complete in time
+  std::uint64_t handler_errors = 0;        ///< 500s: handler threw or gave an invalid response
+  std::uint64_t tls_handshake_failures = 0;
+};
+
+/// The address a request is from. When `peer` lies in none of `trusted_proxies`, `peer` itself
+/// (headers are ignored). Otherwise, in order:
+///   1. X-Real-IP, when present and a valid address (IpAddress::parse; brackets allowed);
+///   2. X-Forwarded-For (all such fields joined with ',' in arrival order), read from the right,
+///      at most kMaxForwardedEntries entries: each entry that is trusted is skipped; the first
+///      untrusted one is the client. Entries may be "addr", "[v6]", "a.b.c.d:port" or
+///      "[v6]:port" with spaces around them. An entry that is not an address ("unknown", "")
+///      stops the walk: the last address read (a trusted hop), or `peer`, is the client. When
+///      every entry is trusted, the leftmost one is;
+///   3. `peer`.
+/// A v4-mapped result is returned as IPv4. Header names match ASCII case-insensitively.
+IpAddress resolve_client_address(const IpAddress& peer, std::span<const HttpHeader> headers,
+                                 std::span<const AddressRange> trusted_proxies);
+
+class HttpServer {
+public:
+  /// Does not open sockets yet. `handler` must not be empty.
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  /// stop(), then frees everything.
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// Opens a plain-HTTP listener on `endpoint` ("0.0.0.0:6969", "[::]:6969", "127.0.0.1:0"; the
+  /// PeerEndpoint::parse forms, no host names). Port 0 picks a free port. IPv6 listeners are
+  /// IPv6-only (IPV6_V6ONLY), so "[::]:p" and "0.0.0.0:p" can both be open; SO_REUSEADDR is set.
+  /// Returns the bound endpoint (with the real port), or a message naming the endpoint and the
+  /// reason ("127.0.0.1:80: bind: Permission denied"). May be called before or after run(), not
+  /// after stop().
+  expected<PeerEndpoint, std::string> listen(std::string_view endpoint);
+
+  /// Same for HTTPS: TLS 1.2 or later with the PEM certificate chain `certificate` (leaf first)
+  /// and PEM private key `private_key`. Fails — opening nothing — when the files cannot be read,
+  /// do not parse, or the key does not match the certificate.
+  expected<PeerEndpoint, std::string> listen_tls(std::string_view endpoint,
+                                                 const std::filesystem::path& certificate,
+                                                 const std::filesystem::path& private_key);
+
+  /// Re-reads the certificate and key files of every HTTPS listener (call it on SIGHUP).
+  /// Connections accepted afterwards use the new ones; open connections keep theirs. A listener
+  /// whose files fail to load keeps its old certificate; the first such failure is returned (the
+  /// other listeners are still reloaded). Succeeds trivially when there is no HTTPS listener.
+  /// Thread-safe; may be called while running. Note: the files must still be readable after a
+  /// privilege drop.
+  expected<void, std::string> reload_tls();
+
+  /// Every listening endpoint, with its real port, in the order the listeners were opened.
+  std::vector<PeerEndpoint> local_endpoints() const;
+
+  /// Starts `n_threads` I/O threads (0 counts as 1) and returns at once. Call once.
+  void run(std::size_t n_threads);
+
+  /// Stops accepting, closes idle connections at once, gives responses in progress up to
+  /// options.shutdown_grace to finish, then closes every connection and joins the I/O threads.
+  /// Idempotent; called by the destructor. Must not be called from a handler (it joins the
+  /// thread the handler runs on).
+  void stop();
+
+  /// Open connections now (a gauge for /metrics).
+  std::size_t open_connections() const noexcept;
+  HttpServerStats stats() const noexcept;
+
+  /// The options in effect (after clamping).
+  const HttpServerOptions& options() const noexcept;
+
+private:
+  class Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace shoal::tracker
