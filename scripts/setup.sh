@@ -18,6 +18,7 @@ PACKAGES=(
   libtorrent-rasterbar-dev python3-libtorrent mktorrent
   libsqlite3-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  curl openssl aria2 transmission-cli
 )
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
@@ -63,8 +64,10 @@ case "$cmd" in
   run)
     install_deps
     configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    # shoal-tracker does not exist yet (issue 3): until it does, the main job is the CLI.
-    exec "$ROOT/build/cli/shoal" --help
+    # The tracker on its embedded defaults: public mode, UDP and HTTP on port 6969 of every
+    # address, SQLite under ./shoal-data. Extra arguments go to shoal-tracker (e.g. --config FILE).
+    shift
+    exec "$ROOT/build/tracker/shoal-tracker" "$@"
     ;;
   test)
     install_deps

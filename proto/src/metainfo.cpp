@@ -248,7 +248,7 @@ public:
     if (m_out.has_v2()) {
       if (auto r = parse_piece_layers(); !r) return unexpected<Error>(std::move(r.error()));
     }
-    if (auto r = parse_extras(); !r) return unexpected<Error>(std::move(r.error()));
+    parse_extras();
     return std::move(m_out);
   }
 
@@ -259,8 +259,10 @@ private:
     return fail(code, kContext, std::move(what), locate(m_doc, route, m_options.limits));
   }
 
-  static unexpected<Error> wrap_bencode_error(Error e, std::size_t base_offset = 0) {
-    e.what = "invalid bencode: " + e.what;
+  // A bencode-layer error, reported as ours: same code, offset moved into the input.
+  static unexpected<Error> wrap_bencode_error(Error e, std::string_view prefix,
+                                              std::size_t base_offset = 0) {
+    e.what = std::string(prefix) + e.what;
     e.context = std::string(kContext);
     if (e.offset != Error::npos) e.offset += base_offset;
     return unexpected<Error>(std::move(e));
@@ -277,7 +279,7 @@ private:
       m_doc = m_bytes.substr(0, root.error().offset);
       root = bencode::decode(m_doc, Mode::lenient, limits);
     }
-    if (!root) return wrap_bencode_error(std::move(root.error()));
+    if (!root) return wrap_bencode_error(std::move(root.error()), "invalid bencode: ");
     m_root = std::move(*root);
     if (!m_root.is_dict()) return error(Errc::wrong_type, "torrent file is not a dictionary", {});
 
@@ -287,7 +289,7 @@ private:
       return error(Errc::wrong_type, "'info' is not a dictionary", {key("info")});
     m_info = info;
     auto raw = bencode::raw_dict_value(m_doc, "info", Mode::lenient, limits);
-    if (!raw) return wrap_bencode_error(std::move(raw.error()));
+    if (!raw) return wrap_bencode_error(std::move(raw.error()), "invalid bencode: ");
     m_info_raw = *raw;
     m_info_offset = static_cast<std::size_t>(m_info_raw.data() - m_doc.data());
     return {};
@@ -323,11 +325,8 @@ private:
       // BEP 52 info dicts are canonical; libtorrent refuses others.
       if (auto strict = bencode::value_end(m_info_raw, 0, Mode::strict, m_options.limits);
           !strict) {
-        Error e = std::move(strict.error());
-        e.what = "v2 'info' dictionary is not canonical bencode: " + e.what;
-        e.context = std::string(kContext);
-        if (e.offset != Error::npos) e.offset += m_info_offset;
-        return unexpected<Error>(std::move(e));
+        return wrap_bencode_error(std::move(strict.error()),
+                                  "v2 'info' dictionary is not canonical bencode: ", m_info_offset);
       }
     }
     const bool v1 = !v2 || info.find("files") || info.find("length");
@@ -880,7 +879,7 @@ private:
 
   // ---- advisory fields outside `info` ----
 
-  Status parse_extras() {
+  void parse_extras() {
     const Value& root = m_root;
     if (const std::string* a = root.find_string("announce"))
       m_out.m_announce = std::string(trim(*a));
@@ -914,7 +913,6 @@ private:
       m_out.m_comment = *c8;
     if (const std::string* c = root.find_string("created by")) m_out.m_created_by = *c;
     if (const Integer* d = root.find_int("creation date"); d && *d >= 0) m_out.m_creation_date = *d;
-    return {};
   }
 
   static std::vector<std::string> url_list(const Value* v) {

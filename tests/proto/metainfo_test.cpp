@@ -951,229 +951,245 @@ Value& file0(Value& t) { return files_of(t)[0]; }
 Dict& leaf_a(Value& t) { return tree_of(t).at("a.bin").as_dict().at("").as_dict(); }
 
 const RejectCase kRejectCases[] = {
-        RejectCase{"info_not_dict", Kind::v1, [](Value& t) { t.as_dict()["info"] = Value("files"); },
-                   Errc::wrong_type, "5:files"},
-        RejectCase{"no_info", Kind::v1, [](Value& t) { t.as_dict().erase("info"); }, Errc::missing_field, ""},
-        RejectCase{"no_piece_length", Kind::v1, [](Value& t) { info_of(t).erase("piece length"); },
-                   Errc::missing_field, ""},
-        RejectCase{"piece_length_string", Kind::v1,
-                   [](Value& t) { info_of(t)["piece length"] = Value("16384"); }, Errc::wrong_type, "5:16384"},
-        RejectCase{"piece_length_zero", Kind::v1, [](Value& t) { info_of(t)["piece length"] = Value(0); },
-                   Errc::invalid_value, "i0e"},
-        RejectCase{"piece_length_negative", Kind::v1,
-                   [](Value& t) { info_of(t)["piece length"] = Value(-16384); }, Errc::invalid_value, "i-16384e"},
-        RejectCase{"piece_length_huge", Kind::v1,
-                   [](Value& t) { info_of(t)["piece length"] = Value(std::int64_t{1} << 40); },
-                   Errc::invalid_value, "i1099511627776e"},
-        RejectCase{"v2_piece_length_not_power_of_two", Kind::v2,
-                   [](Value& t) { info_of(t)["piece length"] = Value(49152); }, Errc::invalid_value, "i49152e"},
-        RejectCase{"v2_piece_length_below_16k", Kind::v2,
-                   [](Value& t) { info_of(t)["piece length"] = Value(8192); }, Errc::invalid_value, "i8192e"},
-        RejectCase{"no_name", Kind::v1, [](Value& t) { info_of(t).erase("name"); }, Errc::missing_field, ""},
-        RejectCase{"name_int", Kind::v1, [](Value& t) { info_of(t)["name"] = Value(1348); }, Errc::wrong_type,
-                   "i1348e"},
-        RejectCase{"name_empty", Kind::v1, [](Value& t) { info_of(t)["name"] = Value(""); },
-                   Errc::invalid_value, "0:"},
-        RejectCase{"name_dotdot", Kind::v1, [](Value& t) { info_of(t)["name"] = Value(".."); },
-                   Errc::unsafe_path, "2:.."},
-        RejectCase{"name_with_slash", Kind::v1, [](Value& t) { info_of(t)["name"] = Value("temp/../../abc"); },
-                   Errc::unsafe_path, "14:temp/../../abc"},
-        RejectCase{"path_dotdot", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value(".."), Value("x")}); },
-                   Errc::unsafe_path, "2:.."},
-        RejectCase{"path_dot", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value("a"), Value(".")}); },
-                   Errc::unsafe_path, "1:."},
-        RejectCase{"path_empty_component", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value("a"), Value("")}); },
-                   Errc::unsafe_path, "0:"},
-        RejectCase{"path_absolute", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value("/etc"), Value("passwd")}); },
-                   Errc::unsafe_path, "4:/etc"},
-        RejectCase{"path_backslash", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value("..\\..\\x")}); },
-                   Errc::unsafe_path, "7:..\\..\\x"},
-        RejectCase{"path_nul", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value(std::string("a\0b", 3))}); },
-                   Errc::unsafe_path, "3:a"},
-        RejectCase{"path_not_list", Kind::v1, [](Value& t) { file0(t).as_dict()["path"] = Value("a.bin"); },
-                   Errc::wrong_type, "5:a.bin"},
-        RejectCase{"path_component_int", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value(1242), Value("x")}); },
-                   Errc::wrong_type, "i1242e"},
-        RejectCase{"path_missing", Kind::v1, [](Value& t) { file0(t).as_dict().erase("path"); },
-                   Errc::missing_field, "d6:length"},
-        RejectCase{"path_empty_list", Kind::v1, [](Value& t) { file0(t).as_dict()["path"] = Value(List{}); },
-                   Errc::invalid_value, "le"},
-        RejectCase{"duplicate_paths", Kind::v1,
-                   [](Value& t) { files_of(t)[1].as_dict()["path"] = Value(List{Value("a.bin")}); },
-                   Errc::inconsistent, "d6:lengthi0e"},
-        RejectCase{"file_is_also_directory", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value("sub")}); }, Errc::inconsistent,
-                   ""},
-        RejectCase{"file_inside_file", Kind::v1,
-                   [](Value& t) {
-                     files_of(t)[1].as_dict()["path"] = Value(List{Value("a.bin"), Value("inside")});
-                   },
-                   Errc::inconsistent, "d6:lengthi0e"},
-        RejectCase{"length_negative", Kind::v1, [](Value& t) { file0(t).as_dict()["length"] = Value(-45); },
-                   Errc::invalid_value, "i-45e"},
-        RejectCase{"length_string", Kind::v1, [](Value& t) { file0(t).as_dict()["length"] = Value("40000"); },
-                   Errc::wrong_type, "5:40000"},
-        RejectCase{"length_missing", Kind::v1, [](Value& t) { file0(t).as_dict().erase("length"); },
-                   Errc::missing_field, "d4:path"},
-        RejectCase{"length_too_large", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["length"] = Value(std::int64_t{1} << 50); },
-                   Errc::limit_exceeded, "i1125899906842624e"},
-        RejectCase{"total_size_overflow", Kind::v1,
-                   [](Value& t) {
-                     file0(t).as_dict()["length"] = Value(std::int64_t{1} << 47);
-                     files_of(t)[3].as_dict()["length"] = Value(std::int64_t{1} << 47);
-                   },
-                   Errc::limit_exceeded, ""},
-        RejectCase{"too_many_pieces", Kind::v1,
-                   [](Value& t) { file0(t).as_dict()["length"] = Value(std::int64_t{1} << 40); },
-                   Errc::limit_exceeded, ""},
-        RejectCase{"files_not_list", Kind::v1, [](Value& t) { info_of(t)["files"] = Value(Dict{}); },
-                   Errc::wrong_type, "de"},
-        RejectCase{"files_empty", Kind::v1, [](Value& t) { info_of(t)["files"] = Value(List{}); },
-                   Errc::invalid_value, ""},
-        RejectCase{"file_entry_not_dict", Kind::v1, [](Value& t) { file0(t) = Value("x"); }, Errc::wrong_type,
-                   "1:x"},
-        RejectCase{"no_files_no_length", Kind::v1, [](Value& t) { info_of(t).erase("files"); },
-                   Errc::missing_field, ""},
-        RejectCase{"all_files_empty", Kind::v1,
-                   [](Value& t) {
-                     for (Value& f : files_of(t)) f.as_dict()["length"] = Value(0);
-                     info_of(t)["pieces"] = Value("");
-                   },
-                   Errc::invalid_value, ""},
-        RejectCase{"attr_not_string", Kind::v1, [](Value& t) { file0(t).as_dict()["attr"] = Value(5); },
-                   Errc::wrong_type, "i5e"},
-        RejectCase{"symlink_without_target", Kind::v1,
-                   [](Value& t) {
-                     file0(t).as_dict()["attr"] = Value("l");
-                     file0(t).as_dict().erase("length");
-                   },
-                   Errc::missing_field, ""},
-        RejectCase{"symlink_with_length", Kind::v1,
-                   [](Value& t) {
-                     file0(t).as_dict()["attr"] = Value("l");
-                     file0(t).as_dict()["symlink path"] = Value(List{Value("empty")});
-                   },
-                   Errc::inconsistent, "i40000e"},
-        RejectCase{"symlink_absolute", Kind::v1,
-                   [](Value& t) {
-                     Dict& f = files_of(t)[1].as_dict();
-                     f["attr"] = Value("l");
-                     f["symlink path"] = Value(List{Value("/etc/passwd")});
-                   },
-                   Errc::unsafe_path, "11:/etc/passwd"},
-        RejectCase{"symlink_only_dots", Kind::v1,
-                   [](Value& t) {
-                     Dict& f = files_of(t)[1].as_dict();
-                     f["attr"] = Value("l");
-                     f["symlink path"] = Value(List{Value(".."), Value(".")});
-                   },
-                   Errc::invalid_value, "l2:..1:.e"},
-        RejectCase{"pieces_missing", Kind::v1, [](Value& t) { info_of(t).erase("pieces"); },
-                   Errc::missing_field, ""},
-        RejectCase{"pieces_int", Kind::v1, [](Value& t) { info_of(t)["pieces"] = Value(-23); },
-                   Errc::wrong_type, "i-23e"},
-        RejectCase{"pieces_not_multiple_of_20", Kind::v1,
-                   [](Value& t) { info_of(t)["pieces"] = Value(std::string(139, 'x')); }, Errc::inconsistent,
-                   "139:"},
-        RejectCase{"pieces_count_wrong", Kind::v1,
-                   [](Value& t) { info_of(t)["pieces"] = Value(std::string(120, 'x')); }, Errc::inconsistent,
-                   "120:"},
-        RejectCase{"private_string", Kind::v1, [](Value& t) { info_of(t)["private"] = Value("1"); },
-                   Errc::wrong_type, "1:1"},
-        RejectCase{"file_tree_without_meta_version", Kind::v1,
-                   [](Value& t) { info_of(t)["file tree"] = Value(Dict{}); }, Errc::missing_field, "de"},
-        RejectCase{"meta_version_3", Kind::v2, [](Value& t) { info_of(t)["meta version"] = Value(3); },
-                   Errc::unsupported, "i3e"},
-        RejectCase{"meta_version_string", Kind::v2, [](Value& t) { info_of(t)["meta version"] = Value("2"); },
-                   Errc::wrong_type, "1:2"},
-        RejectCase{"v2_without_file_tree", Kind::v2, [](Value& t) { info_of(t).erase("file tree"); },
-                   Errc::missing_field, ""},
-        RejectCase{"file_tree_not_dict", Kind::v2, [](Value& t) { info_of(t)["file tree"] = Value(List{}); },
-                   Errc::wrong_type, "le"},
-        RejectCase{"tree_node_not_dict", Kind::v2, [](Value& t) { tree_of(t)["a.bin"] = Value(7); },
-                   Errc::wrong_type, "i7e"},
-        RejectCase{"tree_leaf_not_dict", Kind::v2,
-                   [](Value& t) { tree_of(t)["a.bin"] = Value(Dict{{"", Value("x")}}); }, Errc::wrong_type, "1:x"},
-        RejectCase{"tree_file_and_directory", Kind::v2,
-                   [](Value& t) {
-                     tree_of(t).at("a.bin").as_dict()["child"] =
-                         Value(Dict{{"", Value(Dict{{"length", Value(0)}})}});
-                   },
-                   Errc::inconsistent, "d0:d6:length"},
-        RejectCase{"tree_empty_name", Kind::v2,
-                   [](Value& t) { tree_of(t)[""] = Value(Dict{{"", Value(Dict{{"length", Value(0)}})}}); },
-                   Errc::unsafe_path, "d0:d6:lengthi0eee"},
-        RejectCase{"tree_dotdot", Kind::v2,
-                   [](Value& t) { tree_of(t)[".."] = tree_of(t).at("sub"); }, Errc::unsafe_path, ""},
-        RejectCase{"tree_slash", Kind::v2,
-                   [](Value& t) { tree_of(t)["x/y"] = tree_of(t).at("a.bin"); }, Errc::unsafe_path, ""},
-        RejectCase{"v2_length_missing", Kind::v2, [](Value& t) { leaf_a(t).erase("length"); },
-                   Errc::missing_field, ""},
-        RejectCase{"v2_length_negative", Kind::v2, [](Value& t) { leaf_a(t)["length"] = Value(-1); },
-                   Errc::invalid_value, "i-1e"},
-        RejectCase{"v2_pad_attribute", Kind::v2, [](Value& t) { leaf_a(t)["attr"] = Value("p"); },
-                   Errc::invalid_value, "1:p"},
-        RejectCase{"pieces_root_missing", Kind::v2, [](Value& t) { leaf_a(t).erase("pieces root"); },
-                   Errc::missing_field, ""},
-        RejectCase{"pieces_root_short", Kind::v2,
-                   [](Value& t) { leaf_a(t)["pieces root"] = Value(std::string(31, 'r')); }, Errc::invalid_value,
-                   "31:"},
-        RejectCase{"pieces_root_zero", Kind::v2,
-                   [](Value& t) { leaf_a(t)["pieces root"] = Value(std::string(32, '\0')); },
-                   Errc::invalid_value, "32:"},
-        RejectCase{"pieces_root_int", Kind::v2, [](Value& t) { leaf_a(t)["pieces root"] = Value(1); },
-                   Errc::wrong_type, "i1e"},
-        RejectCase{"v2_total_too_large", Kind::v2,
-                   [](Value& t) { leaf_a(t)["length"] = Value((std::int64_t{1} << 48) - 1); },
-                   Errc::limit_exceeded, ""},
-        RejectCase{"v2_too_many_pieces", Kind::v2,
-                   [](Value& t) { leaf_a(t)["length"] = Value(std::int64_t{1} << 40); }, Errc::limit_exceeded, ""},
-        RejectCase{"layer_key_length", Kind::v2,
-                   [](Value& t) { t.as_dict()["piece layers"].as_dict()["short"] = Value(std::string(32, 'x')); },
-                   Errc::invalid_value, "32:"},
-        RejectCase{"layer_not_string", Kind::v2,
-                   [](Value& t) {
-                     Dict& l = t.as_dict()["piece layers"].as_dict();
-                     l.begin()->second = Value(512);
-                   },
-                   Errc::wrong_type, "i512e"},
-        RejectCase{"layer_not_multiple_of_32", Kind::v2,
-                   [](Value& t) {
-                     Dict& l = t.as_dict()["piece layers"].as_dict();
-                     l.begin()->second.as_string().push_back('x');
-                   },
-                   Errc::inconsistent, ""},
-        RejectCase{"layer_wrong_count", Kind::v2,
-                   [](Value& t) {
-                     Dict& l = t.as_dict()["piece layers"].as_dict();
-                     l.begin()->second.as_string() += std::string(32, 'x');
-                   },
-                   Errc::inconsistent, ""},
-        RejectCase{"layer_wrong_hashes", Kind::v2,
-                   [](Value& t) {
-                     Dict& l = t.as_dict()["piece layers"].as_dict();
-                     l.begin()->second.as_string()[5] ^= 1;
-                   },
-                   Errc::inconsistent, ""},
-        RejectCase{"layer_root_wrong", Kind::v2,
-                   [](Value& t) {
-                     // A layer that is valid for another root than the file claims.
-                     std::string& root = leaf_a(t)["pieces root"].as_string();
-                     Dict& l = t.as_dict()["piece layers"].as_dict();
-                     Value layer = l.at(root);
-                     l.erase(root);
-                     root[0] ^= 1;
-                     l[root] = layer;
-                   },
-                   Errc::inconsistent, ""},
+    {"info_not_dict", Kind::v1, [](Value& t) { t.as_dict()["info"] = Value("files"); },
+     Errc::wrong_type, "5:files"},
+    {"no_info", Kind::v1, [](Value& t) { t.as_dict().erase("info"); }, Errc::missing_field, ""},
+    {"no_piece_length", Kind::v1, [](Value& t) { info_of(t).erase("piece length"); },
+     Errc::missing_field, ""},
+    {"piece_length_string", Kind::v1, [](Value& t) { info_of(t)["piece length"] = Value("16384"); },
+     Errc::wrong_type, "5:16384"},
+    {"piece_length_zero", Kind::v1, [](Value& t) { info_of(t)["piece length"] = Value(0); },
+     Errc::invalid_value, "i0e"},
+    {"piece_length_negative", Kind::v1,
+     [](Value& t) { info_of(t)["piece length"] = Value(-16384); }, Errc::invalid_value, "i-16384e"},
+    {"piece_length_huge", Kind::v1,
+     [](Value& t) { info_of(t)["piece length"] = Value(std::int64_t{1} << 40); },
+     Errc::invalid_value, "i1099511627776e"},
+    {"v2_piece_length_not_power_of_two", Kind::v2,
+     [](Value& t) { info_of(t)["piece length"] = Value(49152); }, Errc::invalid_value, "i49152e"},
+    {"v2_piece_length_below_16k", Kind::v2,
+     [](Value& t) { info_of(t)["piece length"] = Value(8192); }, Errc::invalid_value, "i8192e"},
+    {"no_name", Kind::v1, [](Value& t) { info_of(t).erase("name"); }, Errc::missing_field, ""},
+    {"name_int", Kind::v1, [](Value& t) { info_of(t)["name"] = Value(1348); }, Errc::wrong_type,
+     "i1348e"},
+    {"name_empty", Kind::v1, [](Value& t) { info_of(t)["name"] = Value(""); }, Errc::invalid_value,
+     "0:"},
+    {"name_dotdot", Kind::v1, [](Value& t) { info_of(t)["name"] = Value(".."); }, Errc::unsafe_path,
+     "2:.."},
+    {"name_with_slash", Kind::v1, [](Value& t) { info_of(t)["name"] = Value("temp/../../abc"); },
+     Errc::unsafe_path, "14:temp/../../abc"},
+    {"path_dotdot", Kind::v1,
+     [](Value& t) {
+       file0(t).as_dict()["path"] = Value(List{Value(".."), Value("x")});
+     },
+     Errc::unsafe_path, "2:.."},
+    {"path_dot", Kind::v1,
+     [](Value& t) {
+       file0(t).as_dict()["path"] = Value(List{Value("a"), Value(".")});
+     },
+     Errc::unsafe_path, "1:."},
+    {"path_empty_component", Kind::v1,
+     [](Value& t) {
+       file0(t).as_dict()["path"] = Value(List{Value("a"), Value("")});
+     },
+     Errc::unsafe_path, "0:"},
+    {"path_absolute", Kind::v1,
+     [](Value& t) {
+       file0(t).as_dict()["path"] = Value(List{Value("/etc"), Value("passwd")});
+     },
+     Errc::unsafe_path, "4:/etc"},
+    {"path_backslash", Kind::v1,
+     [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value("..\\..\\x")}); },
+     Errc::unsafe_path, "7:..\\..\\x"},
+    {"path_nul", Kind::v1,
+     [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value(std::string("a\0b", 3))}); },
+     Errc::unsafe_path, "3:a"},
+    {"path_not_list", Kind::v1, [](Value& t) { file0(t).as_dict()["path"] = Value("a.bin"); },
+     Errc::wrong_type, "5:a.bin"},
+    {"path_component_int", Kind::v1,
+     [](Value& t) {
+       file0(t).as_dict()["path"] = Value(List{Value(1242), Value("x")});
+     },
+     Errc::wrong_type, "i1242e"},
+    {"path_missing", Kind::v1, [](Value& t) { file0(t).as_dict().erase("path"); },
+     Errc::missing_field, "d6:length"},
+    {"path_empty_list", Kind::v1, [](Value& t) { file0(t).as_dict()["path"] = Value(List{}); },
+     Errc::invalid_value, "le"},
+    {"duplicate_paths", Kind::v1,
+     [](Value& t) { files_of(t)[1].as_dict()["path"] = Value(List{Value("a.bin")}); },
+     Errc::inconsistent, "d6:lengthi0e"},
+    {"file_is_also_directory", Kind::v1,
+     [](Value& t) { file0(t).as_dict()["path"] = Value(List{Value("sub")}); }, Errc::inconsistent,
+     ""},
+    {"file_inside_file", Kind::v1,
+     [](Value& t) {
+       files_of(t)[1].as_dict()["path"] = Value(List{Value("a.bin"), Value("inside")});
+     },
+     Errc::inconsistent, "d6:lengthi0e"},
+    {"length_negative", Kind::v1, [](Value& t) { file0(t).as_dict()["length"] = Value(-45); },
+     Errc::invalid_value, "i-45e"},
+    {"length_string", Kind::v1, [](Value& t) { file0(t).as_dict()["length"] = Value("40000"); },
+     Errc::wrong_type, "5:40000"},
+    {"length_missing", Kind::v1, [](Value& t) { file0(t).as_dict().erase("length"); },
+     Errc::missing_field, "d4:path"},
+    {"length_too_large", Kind::v1,
+     [](Value& t) { file0(t).as_dict()["length"] = Value(std::int64_t{1} << 50); },
+     Errc::limit_exceeded, "i1125899906842624e"},
+    {"total_size_overflow", Kind::v1,
+     [](Value& t) {
+       file0(t).as_dict()["length"] = Value(std::int64_t{1} << 47);
+       files_of(t)[3].as_dict()["length"] = Value(std::int64_t{1} << 47);
+     },
+     Errc::limit_exceeded, ""},
+    {"too_many_pieces", Kind::v1,
+     [](Value& t) { file0(t).as_dict()["length"] = Value(std::int64_t{1} << 40); },
+     Errc::limit_exceeded, ""},
+    {"files_not_list", Kind::v1, [](Value& t) { info_of(t)["files"] = Value(Dict{}); },
+     Errc::wrong_type, "de"},
+    {"files_empty", Kind::v1, [](Value& t) { info_of(t)["files"] = Value(List{}); },
+     Errc::invalid_value, ""},
+    {"file_entry_not_dict", Kind::v1, [](Value& t) { file0(t) = Value("x"); }, Errc::wrong_type,
+     "1:x"},
+    {"no_files_no_length", Kind::v1, [](Value& t) { info_of(t).erase("files"); },
+     Errc::missing_field, ""},
+    {"all_files_empty", Kind::v1,
+     [](Value& t) {
+       for (Value& f : files_of(t)) f.as_dict()["length"] = Value(0);
+       info_of(t)["pieces"] = Value("");
+     },
+     Errc::invalid_value, ""},
+    {"attr_not_string", Kind::v1, [](Value& t) { file0(t).as_dict()["attr"] = Value(5); },
+     Errc::wrong_type, "i5e"},
+    {"symlink_without_target", Kind::v1,
+     [](Value& t) {
+       file0(t).as_dict()["attr"] = Value("l");
+       file0(t).as_dict().erase("length");
+     },
+     Errc::missing_field, ""},
+    {"symlink_with_length", Kind::v1,
+     [](Value& t) {
+       file0(t).as_dict()["attr"] = Value("l");
+       file0(t).as_dict()["symlink path"] = Value(List{Value("empty")});
+     },
+     Errc::inconsistent, "i40000e"},
+    {"symlink_absolute", Kind::v1,
+     [](Value& t) {
+       Dict& f = files_of(t)[1].as_dict();
+       f["attr"] = Value("l");
+       f["symlink path"] = Value(List{Value("/etc/passwd")});
+     },
+     Errc::unsafe_path, "11:/etc/passwd"},
+    {"symlink_only_dots", Kind::v1,
+     [](Value& t) {
+       Dict& f = files_of(t)[1].as_dict();
+       f["attr"] = Value("l");
+       f["symlink path"] = Value(List{Value(".."), Value(".")});
+     },
+     Errc::invalid_value, "l2:..1:.e"},
+    {"pieces_missing", Kind::v1, [](Value& t) { info_of(t).erase("pieces"); }, Errc::missing_field,
+     ""},
+    {"pieces_int", Kind::v1, [](Value& t) { info_of(t)["pieces"] = Value(-23); }, Errc::wrong_type,
+     "i-23e"},
+    {"pieces_not_multiple_of_20", Kind::v1,
+     [](Value& t) { info_of(t)["pieces"] = Value(std::string(139, 'x')); }, Errc::inconsistent,
+     "139:"},
+    {"pieces_count_wrong", Kind::v1,
+     [](Value& t) { info_of(t)["pieces"] = Value(std::string(120, 'x')); }, Errc::inconsistent,
+     "120:"},
+    {"private_string", Kind::v1, [](Value& t) { info_of(t)["private"] = Value("1"); },
+     Errc::wrong_type, "1:1"},
+    {"file_tree_without_meta_version", Kind::v1,
+     [](Value& t) { info_of(t)["file tree"] = Value(Dict{}); }, Errc::missing_field, "de"},
+    {"meta_version_3", Kind::v2, [](Value& t) { info_of(t)["meta version"] = Value(3); },
+     Errc::unsupported, "i3e"},
+    {"meta_version_string", Kind::v2, [](Value& t) { info_of(t)["meta version"] = Value("2"); },
+     Errc::wrong_type, "1:2"},
+    {"v2_without_file_tree", Kind::v2, [](Value& t) { info_of(t).erase("file tree"); },
+     Errc::missing_field, ""},
+    {"file_tree_not_dict", Kind::v2, [](Value& t) { info_of(t)["file tree"] = Value(List{}); },
+     Errc::wrong_type, "le"},
+    {"tree_node_not_dict", Kind::v2, [](Value& t) { tree_of(t)["a.bin"] = Value(7); },
+     Errc::wrong_type, "i7e"},
+    {"tree_leaf_not_dict", Kind::v2,
+     [](Value& t) {
+       tree_of(t)["a.bin"] = Value(Dict{{"", Value("x")}});
+     },
+     Errc::wrong_type, "1:x"},
+    {"tree_file_and_directory", Kind::v2,
+     [](Value& t) {
+       tree_of(t).at("a.bin").as_dict()["child"] =
+           Value(Dict{{"", Value(Dict{{"length", Value(0)}})}});
+     },
+     Errc::inconsistent, "d0:d6:length"},
+    {"tree_empty_name", Kind::v2,
+     [](Value& t) {
+       tree_of(t)[""] = Value(Dict{{"", Value(Dict{{"length", Value(0)}})}});
+     },
+     Errc::unsafe_path, "d0:d6:lengthi0eee"},
+    {"tree_dotdot", Kind::v2, [](Value& t) { tree_of(t)[".."] = tree_of(t).at("sub"); },
+     Errc::unsafe_path, ""},
+    {"tree_slash", Kind::v2, [](Value& t) { tree_of(t)["x/y"] = tree_of(t).at("a.bin"); },
+     Errc::unsafe_path, ""},
+    {"v2_length_missing", Kind::v2, [](Value& t) { leaf_a(t).erase("length"); },
+     Errc::missing_field, ""},
+    {"v2_length_negative", Kind::v2, [](Value& t) { leaf_a(t)["length"] = Value(-1); },
+     Errc::invalid_value, "i-1e"},
+    {"v2_pad_attribute", Kind::v2, [](Value& t) { leaf_a(t)["attr"] = Value("p"); },
+     Errc::invalid_value, "1:p"},
+    {"pieces_root_missing", Kind::v2, [](Value& t) { leaf_a(t).erase("pieces root"); },
+     Errc::missing_field, ""},
+    {"pieces_root_short", Kind::v2,
+     [](Value& t) { leaf_a(t)["pieces root"] = Value(std::string(31, 'r')); }, Errc::invalid_value,
+     "31:"},
+    {"pieces_root_zero", Kind::v2,
+     [](Value& t) { leaf_a(t)["pieces root"] = Value(std::string(32, '\0')); }, Errc::invalid_value,
+     "32:"},
+    {"pieces_root_int", Kind::v2, [](Value& t) { leaf_a(t)["pieces root"] = Value(1); },
+     Errc::wrong_type, "i1e"},
+    {"v2_total_too_large", Kind::v2,
+     [](Value& t) { leaf_a(t)["length"] = Value((std::int64_t{1} << 48) - 1); },
+     Errc::limit_exceeded, ""},
+    {"v2_too_many_pieces", Kind::v2,
+     [](Value& t) { leaf_a(t)["length"] = Value(std::int64_t{1} << 40); }, Errc::limit_exceeded,
+     ""},
+    {"layer_key_length", Kind::v2,
+     [](Value& t) { t.as_dict()["piece layers"].as_dict()["short"] = Value(std::string(32, 'x')); },
+     Errc::invalid_value, "32:"},
+    {"layer_not_string", Kind::v2,
+     [](Value& t) {
+       Dict& l = t.as_dict()["piece layers"].as_dict();
+       l.begin()->second = Value(512);
+     },
+     Errc::wrong_type, "i512e"},
+    {"layer_not_multiple_of_32", Kind::v2,
+     [](Value& t) {
+       Dict& l = t.as_dict()["piece layers"].as_dict();
+       l.begin()->second.as_string().push_back('x');
+     },
+     Errc::inconsistent, ""},
+    {"layer_wrong_count", Kind::v2,
+     [](Value& t) {
+       Dict& l = t.as_dict()["piece layers"].as_dict();
+       l.begin()->second.as_string() += std::string(32, 'x');
+     },
+     Errc::inconsistent, ""},
+    {"layer_wrong_hashes", Kind::v2,
+     [](Value& t) {
+       Dict& l = t.as_dict()["piece layers"].as_dict();
+       l.begin()->second.as_string()[5] ^= 1;
+     },
+     Errc::inconsistent, ""},
+    {"layer_root_wrong", Kind::v2,
+     [](Value& t) {
+       // A layer that is valid for another root than the file claims.
+       std::string& root = leaf_a(t)["pieces root"].as_string();
+       Dict& l = t.as_dict()["piece layers"].as_dict();
+       Value layer = l.at(root);
+       l.erase(root);
+       root[0] ^= 1;
+       l[root] = layer;
+     },
+     Errc::inconsistent, ""},
 };
 
 INSTANTIATE_TEST_SUITE_P(All, MetainfoReject, ::testing::ValuesIn(kRejectCases),

@@ -254,7 +254,8 @@ expected<void, std::string> UdpServer::start() {
                                      e.what());
     }
   }
-  m_wake_fd = wake.release();  // closed by close_all()
+  // The workers read m_wake_fd, set above; from here on close_all() closes it instead of `wake`.
+  static_cast<void>(wake.release());
   m_started = true;
   m_published.store(true, std::memory_order_release);
   m_running.store(true);
@@ -297,7 +298,7 @@ UdpServerCounters UdpServer::counters() const noexcept {
   UdpServerCounters c;
   if (!m_published.load(std::memory_order_acquire)) return c;
   for (const auto& w : m_workers) {
-    c.received += w->received.load(std::memory_order_relaxed);
+    c.received += w->received.load(std::memory_order_acquire);
     c.replies_sent += w->replies_sent.load(std::memory_order_relaxed);
     c.truncated += w->truncated.load(std::memory_order_relaxed);
     c.handler_errors += w->handler_errors.load(std::memory_order_relaxed);
@@ -433,12 +434,13 @@ void UdpServer::serve_socket(Worker& worker, int fd, Batch& batch) {
       ++next;
     }
 
-    worker.received.fetch_add(received, std::memory_order_relaxed);
-    worker.replies_sent.fetch_add(sent, std::memory_order_relaxed);
+    // `received` last, with release: a reader that sees it (acquire) sees the outcomes too.
+    if (sent != 0) worker.replies_sent.fetch_add(sent, std::memory_order_relaxed);
     if (truncated != 0) worker.truncated.fetch_add(truncated, std::memory_order_relaxed);
     if (handler_errors != 0)
       worker.handler_errors.fetch_add(handler_errors, std::memory_order_relaxed);
     if (send_failures != 0) worker.send_failures.fetch_add(send_failures, std::memory_order_relaxed);
+    worker.received.fetch_add(received, std::memory_order_release);
 
     if (received < kUdpBatchSize) return;  // drained
   }

@@ -53,7 +53,6 @@
 // the operator (accept failures, handler exceptions, bad certificates) at warn/error, per-request
 // and per-connection events at debug only.
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

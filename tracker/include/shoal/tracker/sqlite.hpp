@@ -142,8 +142,9 @@ struct SqliteOpenOptions {
 ///  - foreign_keys=ON (SQLite's default is OFF, per connection);
 ///  - a busy timeout, so concurrent writers queue rather than fail at once;
 ///  - journal_size_limit, so the WAL shrinks back after large transactions.
-/// Opening checks that the file really is a SQLite database: a foreign or corrupt file is refused
-/// ("file is not a database") and left untouched.
+/// Opening reads the file's header and schema before changing anything: a file that is no SQLite
+/// database ("file is not a database") or whose schema is damaged ("malformed") is refused and
+/// left untouched. Damage elsewhere in the file shows as an error of the query that reaches it.
 ///
 /// Movable, not copyable. Closing (destruction) is deferred by SQLite until the last statement of
 /// the connection is finalized, so member order of statements and connection does not matter.

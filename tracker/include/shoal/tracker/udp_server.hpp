@@ -126,8 +126,9 @@ public:
   /// port 0). Empty before start(); unchanged after stop().
   std::vector<PeerEndpoint> local_endpoints() const;
 
-  /// Totals over all workers; safe from any thread at any time (relaxed reads: a snapshot, not an
-  /// atomic cut across counters).
+  /// Totals over all workers; safe from any thread at any time. Updated once per batch, after the
+  /// batch's replies are sent, with `received` written last and read first: once `received`
+  /// includes a datagram, the snapshot includes its outcome (the other counters may run ahead).
   UdpServerCounters counters() const noexcept;
 
   /// The number of worker threads (options.threads).
