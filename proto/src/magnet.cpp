@@ -1,14 +1,12 @@
 #include "shoal/proto/magnet.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <charconv>
 #include <unordered_set>
 #include <utility>
 
 #include "shoal/proto/encoding.hpp"
+#include "shoal/proto/peer_endpoint.hpp"
 
 namespace shoal {
 
@@ -21,7 +19,6 @@ constexpr std::string_view kBtmhPrefix = "urn:btmh:";
 constexpr std::uint8_t kMultihashSha256 = 0x12;
 constexpr std::uint8_t kSha256Length = 0x20;
 constexpr std::size_t kMaxHostnameLength = 253;  // RFC 1035's limit on a full DNS name
-constexpr std::size_t kMaxIpv6LiteralLength = 45;  // INET6_ADDRSTRLEN without the NUL
 
 char ascii_lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -50,7 +47,6 @@ bool is_hostname_char(char c) noexcept {
          c == '-' || c == '_';
 }
 
-bool is_ipv6_literal_char(char c) noexcept { return is_hex_digit(c) || c == ':' || c == '.'; }
 
 /// Digits only, no sign, no overflow.
 std::optional<std::uint64_t> parse_decimal(std::string_view s) noexcept {
@@ -250,14 +246,8 @@ private:
         return fail(Errc::invalid_value, kContext, "x.pe peer has no port ([addr]:port)",
                     offset);
       port_text = rest.substr(1);
-      // Checked first so that inet_pton never sees an embedded NUL or an unbounded string.
-      bool valid = !host.empty() && host.size() <= kMaxIpv6LiteralLength &&
-                   std::all_of(host.begin(), host.end(), is_ipv6_literal_char);
-      if (valid) {
-        in6_addr address{};
-        valid = inet_pton(AF_INET6, std::string(host).c_str(), &address) == 1;
-      }
-      if (!valid)
+      const auto address = IpAddress::parse(host);
+      if (!address || !address->is_v6())
         return fail(Errc::invalid_value, kContext, "x.pe has an invalid IPv6 address", offset);
     } else {
       const auto colon = text.rfind(':');
