@@ -109,6 +109,11 @@ int main(int argc, char** argv) {
     sub->callback([&list_kind, kind = kind] { list_kind = kind; });
   }
   app.require_subcommand(0, 1);
+  app.footer(
+      "Defaults (no --config): public mode; UDP and HTTP on 0.0.0.0:6969 and [::]:6969; SQLite at\n"
+      "./shoal-data/tracker.db; announce interval 1800 s ±10%, min interval 300 s; numwant 50,\n"
+      "at most 200; peers expire after 2700 s. --print-config shows every key with its value.\n"
+      "Signals: SIGHUP reloads the allow/deny lists and TLS files; SIGINT/SIGTERM stop gracefully.");
   CLI11_PARSE(app, argc, argv);
 
   TrackerConfig config;
