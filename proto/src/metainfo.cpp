@@ -138,12 +138,6 @@ std::int64_t round_up(std::int64_t n, std::int64_t multiple) {
   return (n + multiple - 1) / multiple * multiple;
 }
 
-Sha256Digest hash_pair(Sha256Hasher& hasher, const Sha256Digest& left, const Sha256Digest& right) {
-  hasher.update(left.view());
-  hasher.update(right.view());
-  return hasher.finish();
-}
-
 struct Attributes {
   bool pad = false;
   bool executable = false;
@@ -168,25 +162,6 @@ struct FileRef {
     return describe_file(index, path ? *path : std::vector<std::string>{});
   }
 };
-
-// merkle_root() with a caller's hasher: creating an OpenSSL context per tree costs more than
-// hashing a short piece layer.
-Sha256Digest merkle_root_with(Sha256Hasher& hasher, std::span<const Sha256Digest> leaves,
-                              std::size_t width, const Sha256Digest& pad) {
-  assert(std::has_single_bit(width) && width >= leaves.size());
-  std::vector<Sha256Digest> level(leaves.begin(), leaves.end());
-  Sha256Digest level_pad = pad;
-  for (; width > 1; width /= 2) {
-    const std::size_t n = level.size();
-    const std::size_t parents = (n + 1) / 2;
-    // In place: parent i is written after children 2i and 2i+1 (both >= i) have been read.
-    for (std::size_t i = 0; i < parents; ++i)
-      level[i] = hash_pair(hasher, level[2 * i], 2 * i + 1 < n ? level[2 * i + 1] : level_pad);
-    level.resize(parents);
-    level_pad = hash_pair(hasher, level_pad, level_pad);
-  }
-  return level.empty() ? level_pad : level.front();
-}
 
 }  // namespace
 
@@ -220,19 +195,6 @@ std::vector<std::vector<std::string>> Metainfo::trackers() const {
   if (!m_announce_list.empty()) return m_announce_list;
   if (!m_announce.empty()) return {{m_announce}};
   return {};
-}
-
-Sha256Digest merkle_pad_root(std::size_t width) {
-  Sha256Digest h{};
-  Sha256Hasher hasher;
-  for (; width > 1; width /= 2) h = hash_pair(hasher, h, h);
-  return h;
-}
-
-Sha256Digest merkle_root(std::span<const Sha256Digest> leaves, std::size_t width,
-                         const Sha256Digest& pad) {
-  Sha256Hasher hasher;
-  return merkle_root_with(hasher, leaves, width, pad);
 }
 
 namespace detail {
@@ -867,7 +829,7 @@ private:
       std::vector<Sha256Digest> leaves(pieces);
       for (std::size_t k = 0; k < pieces; ++k)
         std::memcpy(leaves[k].bytes.data(), layer.data() + k * kSha256Size, kSha256Size);
-      if (merkle_root_with(hasher, leaves, std::bit_ceil(pieces), pad) != *f.pieces_root)
+      if (merkle_root(hasher, leaves, std::bit_ceil(pieces), pad) != *f.pieces_root)
         return error(Errc::inconsistent,
                      "the piece layer of " + describe_file(i, f.path) +
                          " does not hash to its 'pieces root'",

@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -24,6 +26,25 @@
 using namespace shoal;
 using namespace shoal::tracker;
 using namespace std::chrono_literals;
+
+// Counts the allocations of each thread, so a test can check that a worker's steady state
+// allocates nothing.
+namespace {
+thread_local std::size_t t_allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t size) {
+  ++t_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+// GCC 12 sees the replaced operator new (malloc) inlined into this TU's new-expressions and then
+// warns that std::free in the replaced delete does not match them: a false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace {
 
@@ -265,6 +286,38 @@ TEST(UdpServer, AnswersABurstSentWithoutWaiting) {
   }
   for (int i = 0; i < kBurst; ++i)
     EXPECT_TRUE(replies.contains(expected_echo(client, "burst " + std::to_string(i)))) << i;
+}
+
+TEST(UdpServer, SteadyStateAllocatesNothing) {
+  // The handler itself does not allocate (the reply fits the preallocated string), so any
+  // allocation on the worker thread between two calls is the server's own.
+  constexpr int kWarmUp = 10;
+  constexpr int kMeasured = 200;
+  std::atomic<long> allocations{-1};
+  auto factory = [&](std::size_t) -> DatagramHandler {
+    return [&, calls = 0, base = std::size_t{0}](std::string_view, const PeerEndpoint&,
+                                                  std::string& reply) mutable {
+      reply.assign("pong");
+      ++calls;
+      if (calls == kWarmUp) base = t_allocations;
+      if (calls == kWarmUp + kMeasured) allocations = static_cast<long>(t_allocations - base);
+    };
+  };
+  UdpServer server(options({ep("127.0.0.1:0")}, 1), factory);
+  ASSERT_TRUE(server.start());
+  Client client(server.local_endpoints()[0]);
+  // One at a time, then a few bursts: single-datagram and multi-datagram batches both count.
+  for (int i = 0; i < kWarmUp + kMeasured / 2; ++i) {
+    ASSERT_TRUE(client.send("ping"));
+    ASSERT_EQ(client.receive(), "pong");
+  }
+  for (int burst = 0; burst < kMeasured / 2 / 20; ++burst) {
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(client.send("ping"));
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(client.receive(), "pong");
+  }
+  ASSERT_TRUE(eventually([&] { return allocations.load() >= 0; }));
+  EXPECT_EQ(allocations.load(), 0) << "allocations on the worker thread over " << kMeasured
+                                   << " datagrams";
 }
 
 TEST(UdpServer, EmptyReplySendsNothing) {

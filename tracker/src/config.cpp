@@ -80,7 +80,8 @@ std::optional<std::string> check_listen_entry(const std::string& text) {
   const auto endpoint = PeerEndpoint::parse(text);
   if (!endpoint)
     return "\"" + text + "\" is not an address:port (IPv4 \"0.0.0.0:6969\", IPv6 \"[::]:6969\")";
-  if (endpoint->port == 0) return "\"" + text + "\": port must be between 1 and 65535";
+  // Port 0 is allowed: the system picks a free port (tests, ad-hoc runs); the tracker prints the
+  // bound ports in its "announce URL:" lines.
   return std::nullopt;
 }
 
@@ -438,14 +439,18 @@ struct Checker {
   }
 };
 
-// A bind conflict: the same endpoint twice among `lists` (entries already known to parse).
+// A bind conflict: the same endpoint twice among `lists` (entries already known to parse). With
+// `port0_distinct`, port-0 entries never conflict: each TCP listener gets its own free port. (The
+// UDP server refuses the same requested endpoint twice, port 0 included, so UDP passes false.)
 std::optional<std::string> find_duplicate_endpoint(
-    std::initializer_list<std::pair<std::string_view, const std::vector<std::string>*>> lists) {
+    std::initializer_list<std::pair<std::string_view, const std::vector<std::string>*>> lists,
+    bool port0_distinct) {
   std::vector<std::pair<PeerEndpoint, std::string>> seen;  // endpoint, "http.listen[0]"
   for (const auto& [name, entries] : lists) {
     for (std::size_t i = 0; i < entries->size(); ++i) {
       const auto endpoint = PeerEndpoint::parse((*entries)[i]);
       if (!endpoint) continue;  // reported by the single-key check
+      if (port0_distinct && endpoint->port == 0) continue;
       const std::string here = std::string(name) + "[" + std::to_string(i) + "]";
       const auto earlier = std::find_if(seen.begin(), seen.end(),
                                         [&](const auto& s) { return s.first == *endpoint; });
@@ -473,9 +478,10 @@ std::optional<std::string> check_cross_rules(const TrackerConfig& c) {
     return "tracker.numwant_default: must not exceed tracker.numwant_max (" +
            std::to_string(t.numwant_default) + " > " + std::to_string(t.numwant_max) + ")";
 
-  if (auto dup = find_duplicate_endpoint({{"udp.listen", &c.udp.listen}})) return dup;
+  if (auto dup = find_duplicate_endpoint({{"udp.listen", &c.udp.listen}}, false)) return dup;
   if (auto dup = find_duplicate_endpoint({{"http.listen", &c.http.listen},
-                                          {"tls.listen", &c.tls.listen}}))
+                                          {"tls.listen", &c.tls.listen}},
+                                         true))
     return dup;
   if (!c.tls.listen.empty()) {
     if (c.tls.certificate.empty()) return "tls.certificate: required when tls.listen is set";

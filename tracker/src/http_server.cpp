@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <system_error>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -20,6 +23,7 @@
 #include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <exception>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -51,6 +55,11 @@ constexpr auto kLingerTimeout = 1s;
 constexpr std::size_t kLingerMaxBytes = 64 * 1024;
 /// stop(): how long to wait for force-closed connections to unwind before stopping the loop.
 constexpr auto kForceCloseWait = 500ms;
+/// stop(): longest wait for a listener's strand to close its acceptor.
+constexpr auto kListenerCloseWait = 1s;
+/// Longest header name or value (Content-Type included) a handler may put in a response; Beast
+/// throws beyond 64 KiB, and no legitimate response header comes near this.
+constexpr std::size_t kMaxResponseHeaderBytes = 16 * 1024;
 /// Pause before accepting again after the process ran out of descriptors or memory.
 constexpr auto kAcceptRetryDelay = 100ms;
 /// At most one warning per this interval about failing accepts.
@@ -110,7 +119,10 @@ std::optional<std::string> response_problem(const HttpResponse& response) {
   if (response.status < 200 || response.status > 599)
     return "status " + std::to_string(response.status) + " outside 200-599";
   if (!is_safe_value(response.content_type)) return "content type contains CR, LF or NUL";
+  if (response.content_type.size() > kMaxResponseHeaderBytes) return "content type too long";
   for (const auto& [name, value] : response.headers) {
+    if (name.size() > kMaxResponseHeaderBytes || value.size() > kMaxResponseHeaderBytes)
+      return "header too long";
     if (!is_token(name)) return "header name \"" + name + "\" is not a token";
     if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
         iequals(name, "Connection"))
@@ -118,6 +130,26 @@ std::optional<std::string> response_problem(const HttpResponse& response) {
     if (!is_safe_value(value)) return "header " + name + " contains CR, LF or NUL";
   }
   return std::nullopt;
+}
+
+/// The Date header value for now (RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"),
+/// formatted at most once per second per thread. Written by hand: strftime follows the locale.
+std::string_view http_date() {
+  thread_local std::time_t cached_second = -1;
+  thread_local char text[32] = {};
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
+                  tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec);
+    cached_second = now;
+  }
+  return text;
 }
 
 net::ip::address to_asio(const IpAddress& a) {
@@ -138,9 +170,22 @@ PeerEndpoint from_asio(const tcp::endpoint& e) {
   return PeerEndpoint{a, e.port()};
 }
 
+/// Why `path` cannot be opened for reading, or nullopt. OpenSSL's own report of a missing file
+/// is a bare "system lib"/"asio.ssl error", which tells an operator nothing.
+std::optional<std::string> unreadable(const std::filesystem::path& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return std::error_code(errno, std::generic_category()).message();
+  std::fclose(f);
+  return std::nullopt;
+}
+
 /// A TLS server context for `certificate` and `private_key`, TLS 1.2 or later.
 expected<std::shared_ptr<ssl::context>, std::string> make_tls_context(
     const std::filesystem::path& certificate, const std::filesystem::path& private_key) {
+  if (auto why = unreadable(certificate))
+    return unexpected<std::string>("certificate " + certificate.string() + ": cannot open: " + *why);
+  if (auto why = unreadable(private_key))
+    return unexpected<std::string>("private key " + private_key.string() + ": cannot open: " + *why);
   std::shared_ptr<ssl::context> context;
   try {
     context = std::make_shared<ssl::context>(ssl::context::tls_server);
@@ -159,10 +204,12 @@ expected<std::shared_ptr<ssl::context>, std::string> make_tls_context(
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   context->use_certificate_chain_file(certificate.string(), ec);
   if (ec)
-    return unexpected<std::string>("certificate " + certificate.string() + ": " + ec.message());
+    return unexpected<std::string>("certificate " + certificate.string() +
+                                   ": cannot load: " + ec.message());
   context->use_private_key_file(private_key.string(), ssl::context::pem, ec);
   if (ec)
-    return unexpected<std::string>("private key " + private_key.string() + ": " + ec.message());
+    return unexpected<std::string>("private key " + private_key.string() +
+                                   ": cannot load: " + ec.message());
   if (SSL_CTX_check_private_key(native) != 1)
     return unexpected<std::string>("private key " + private_key.string() +
                                    " does not match certificate " + certificate.string());
@@ -493,6 +540,8 @@ private:
     m_response = {};
     m_response.version(version);
     m_response.result(status);
+    const std::string_view date = http_date();
+    m_response.set(http::field::date, beast::string_view(date.data(), date.size()));
     if (!options().server_name.empty()) m_response.set(http::field::server, options().server_name);
     if (!content_type.empty()) m_response.set(http::field::content_type, content_type);
     if (extra != nullptr)
@@ -603,23 +652,34 @@ public:
     net::dispatch(m_acceptor.get_executor(), [self = shared_from_this()] { self->accept(); });
   }
 
-  /// Stops accepting. `threads_running`: post to the strand; else nothing runs concurrently.
+  /// Stops accepting and returns once the acceptor is closed. With `threads_running` the close
+  /// runs on the acceptor's strand (the accept loop touches the acceptor there); without, nothing
+  /// else can touch it.
   void close(bool threads_running) {
-    auto do_close = [self = shared_from_this()] {
-      error_code ec;
-      self->m_acceptor.close(ec);
-      self->m_retry_timer.cancel();
-    };
-    if (threads_running)
-      net::post(m_acceptor.get_executor(), std::move(do_close));
-    else
-      do_close();
+    if (!threads_running) {
+      close_now();
+      return;
+    }
+    auto done = std::make_shared<std::promise<void>>();
+    auto closed = done->get_future();
+    net::post(m_acceptor.get_executor(), [self = shared_from_this(), done] {
+      self->close_now();
+      done->set_value();
+    });
+    // Only an I/O thread stuck in a handler delays this; stop() would then wait in join anyway.
+    closed.wait_for(kListenerCloseWait);
   }
 
   const PeerEndpoint& local_endpoint() const noexcept { return m_local; }
   TlsCredentials* tls() const noexcept { return m_tls.get(); }
 
 private:
+  void close_now() {
+    error_code ec;
+    m_acceptor.close(ec);
+    m_retry_timer.cancel(ec);
+  }
+
   void accept() {
     if (!m_acceptor.is_open()) return;
     m_acceptor.async_accept(net::make_strand(m_io),
@@ -692,6 +752,10 @@ private:
 HttpServerOptions clamped(HttpServerOptions o) {
   o.max_header_bytes = std::clamp(o.max_header_bytes, kMinHttpHeaderBytes, kMaxHttpHeaderBytes);
   o.max_body_bytes = std::min(o.max_body_bytes, kMaxHttpBodyBytes);
+  if (!is_safe_value(o.server_name) || o.server_name.size() > kMaxResponseHeaderBytes) {
+    spdlog::warn("http: server_name is not a valid header value; no Server header is sent");
+    o.server_name.clear();
+  }
   return o;
 }
 

@@ -107,6 +107,8 @@ int main(int argc, char** argv) {
     sub->add_option("hashes", list_hashes, "info-hashes (40 hex characters)");
     sub->add_option("--note", note, "note stored with added hashes");
     sub->callback([&list_kind, kind = kind] { list_kind = kind; });
+    // Global options are accepted after the subcommand too: `allow add HASH --data-dir D`.
+    sub->fallthrough();
   }
   app.require_subcommand(0, 1);
   app.footer(

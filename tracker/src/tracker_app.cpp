@@ -271,11 +271,11 @@ expected<void, std::string> TrackerApp::start() {
     });
     for (const auto& addr : c.http.listen) {
       auto bound = s.http->listen(addr);
-      if (!bound) return unexpected<std::string>("http.listen " + addr + ": " + bound.error());
+      if (!bound) return unexpected<std::string>("http.listen: " + bound.error());
     }
     for (const auto& addr : c.tls.listen) {
       auto bound = s.http->listen_tls(addr, c.tls.certificate, c.tls.private_key);
-      if (!bound) return unexpected<std::string>("tls.listen " + addr + ": " + bound.error());
+      if (!bound) return unexpected<std::string>("tls.listen: " + bound.error());
       s.tls_endpoints.push_back(*bound);
     }
   }

@@ -13,7 +13,7 @@
 //   integers are whole TOML integers in the range given beside each field (a negative number or a
 //   float is an error); interval_jitter takes a float or an integer; paths and strings take TOML
 //   strings without NUL characters; every *.listen entry is "a.b.c.d:port" or "[v6]:port" with a
-//   port 1-65535 (shoal::PeerEndpoint::parse); trusted_proxies entries are AddressRange texts
+//   port 0-65535, 0 meaning any free port (shoal::PeerEndpoint::parse); trusted_proxies entries are AddressRange texts
 //   ("10.0.0.0/8", "::1"); mode is "public" or "listed"; log.level one of spdlog's level names.
 // validate() adds the rules that involve several keys; see its comment.
 //

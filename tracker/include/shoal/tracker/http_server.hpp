@@ -11,22 +11,22 @@
 //     if (req.path() != "/announce") { res.status = 404; res.body = "not found"; return; }
 //     res.body = service.http_announce(req.query(), req.client_address());  // quick, no blocking
 //   });
-//   if (auto bound = server.listen("0.0.0.0:6969"); !bound) return fail(bound.error());
-//   if (auto bound = server.listen("[::]:6969"); !bound) return fail(bound.error());
-//   if (auto bound = server.listen_tls("[::]:443", "cert.pem", "key.pem"); !bound) ...
+//   for (auto ep : {"0.0.0.0:6969", "[::]:6969"})
+//     if (auto bound = server.listen(ep); !bound) { spdlog::error("{}", bound.error()); return 1; }
+//   auto tls = server.listen_tls("[::]:443", "cert.pem", "key.pem");   // same error handling
 //   server.run(2);                        // two I/O threads; returns at once
-//   ...                                   // on SIGHUP: if (auto r = server.reload_tls(); !r) log
+//   ...                                   // on SIGHUP: server.reload_tls() (logs its own errors)
 //   server.stop();                        // or let the destructor do it
 //
 // Protocol. HTTP/1.0 and HTTP/1.1 (Boost.Beast's parser). A connection is kept alive by the
 // HTTP/1.1 rules: HTTP/1.1 stays open unless either side says `Connection: close`; HTTP/1.0
 // closes unless the client sent `Connection: keep-alive`. Pipelined requests are answered in
 // order. `Expect: 100-continue` is answered with `100 Continue` before the body is read. The server
-// writes Content-Length, Connection and Server itself; a response to HEAD carries the
+// writes Content-Length, Connection, Date and Server itself; a response to HEAD carries the
 // Content-Length of the body the handler produced but not the body; 1xx/204/304 carry no body.
 // Every method reaches the handler: the handler decides on 405.
 //
-// Refusals (counted in stats(); the connection is closed after the answer):
+// What goes wrong, and the answer (each counted in stats(); all but the 500 close the connection):
 //   malformed request (bad request line, header syntax, chunk encoding, ...)   400
 //   request line + headers longer than max_header_bytes                        431
 //   body longer than max_body_bytes (Content-Length or chunked)                413

@@ -116,7 +116,8 @@ public:
   expected<void, std::string> start();
 
   /// Stops the workers (they are woken at once, not polled) and joins them, then closes the
-  /// sockets. Returns within a batch's handling time. Idempotent; counters() stays readable.
+  /// sockets. Returns within a batch's handling time. Idempotent; counters() stays readable. Not
+  /// from a handler (a worker cannot join itself).
   void stop() noexcept;
 
   /// True between a successful start() and stop().
