@@ -421,7 +421,8 @@ TEST(UdpTrackerScrape, HashCountLimit) {
     for (std::size_t i = 0; i < n; ++i) p += std::string(20, static_cast<char>(i));
     return p;
   };
-  const auto ok = decode_ok(scrape_of(kMaxScrapeHashes));
+  const std::string packet = scrape_of(kMaxScrapeHashes);  // the decoded request views it
+  const auto ok = decode_ok(packet);
   EXPECT_EQ(std::get<ScrapeRequest>(ok).info_hashes.size(), 74u);
   EXPECT_EQ(std::get<ScrapeRequest>(ok).info_hashes[73].bytes[19], 73);
 

@@ -1,0 +1,212 @@
+#pragma once
+// shoal::peer::Node — one BitTorrent node: a libtorrent-rasterbar session with Shoal's settings.
+//
+// Torrent creation is ours (create_torrent.hpp); piece exchange is libtorrent's. Node keeps
+// libtorrent out of this header (pimpl), so users compile fast and do not inherit its defines.
+//
+// Contract
+// - A Node owns one lt::session. It is not thread-safe: call it from one thread (or serialise).
+// - Torrents are named by their shoal::InfoHash (v1 and/or v2, as in the .torrent or magnet);
+//   lookups use InfoHash::tracker_id(), so passing just the v1 (or just the truncated v2) hash of
+//   a torrent the node holds also works.
+// - Errors are returned as shoal::expected<T, std::string> with a readable message; nothing is
+//   thrown across this API (a libtorrent exception is caught and becomes the message).
+// - Events: libtorrent's alerts are converted into typed `Event`s and returned by `poll()`.
+//   Alerts that arrive while another call waits for them (create(), save_resume_data()) are kept
+//   and returned by the next poll(), so no event is lost.
+// - Resume data: with a non-empty `NodeSettings::state_dir`, create() re-adds every torrent whose
+//   `<hex info-hash>.resume` file is there (lt::read_resume_data), so an interrupted download
+//   continues where it stopped and a complete one seeds without re-downloading.
+//   save_resume_data() (re)writes those files; remove_torrent() deletes the torrent's file.
+//
+// Example: download a torrent to ./out, resumable.
+//
+//   shoal::peer::NodeSettings settings;
+//   settings.state_dir = "out/.shoal-state";
+//   auto node = shoal::peer::Node::create(settings);
+//   if (!node) { std::cerr << node.error() << "\n"; return 1; }
+//   shoal::peer::AddTorrentParams params;
+//   params.torrent_bytes = bytes;  // a .torrent file's content
+//   params.save_path = "out";
+//   auto id = (*node)->add_torrent(params);
+//   if (!id) { std::cerr << id.error() << "\n"; return 1; }
+//   for (;;) {
+//     for (const auto& ev : (*node)->poll(std::chrono::milliseconds(500)))
+//       if (ev.kind == shoal::peer::EventKind::finished) { (*node)->save_resume_data(); return 0; }
+//   }
+//
+// Tests use `NodeSettings::loopback_test(port)`: design.md's loopback preset.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shoal/proto/expected.hpp"
+#include "shoal/proto/info_hash.hpp"
+
+namespace shoal::peer {
+
+/// How a session is configured. Defaults are for real use (DHT, LSD, UPnP, NAT-PMP, uTP on).
+struct NodeSettings {
+  /// libtorrent's listen_interfaces ("IP:port" comma-separated; port 0 picks a free port).
+  std::string listen_interfaces = "0.0.0.0:6881,[::]:6881";
+  /// Directory of resume files; empty: no resume data is read or written.
+  std::filesystem::path state_dir;
+  bool enable_dht = true;
+  bool enable_lsd = true;
+  bool enable_upnp = true;
+  bool enable_natpmp = true;
+  bool enable_utp = true;
+  /// Lets several peers from one IP connect (needed when every peer is on 127.0.0.1).
+  bool allow_multiple_connections_per_ip = false;
+  /// libtorrent's portable posix disk I/O instead of the memory-mapped default.
+  bool posix_disk_io = false;
+  /// Session-wide limits in bytes per second; 0 = unlimited. As libtorrent does by default, they
+  /// do not apply to peers on the local network (127.0.0.1 included); per-torrent limits do.
+  int download_rate_limit = 0;
+  int upload_rate_limit = 0;
+  /// Peer-id prefix and client name sent to trackers and peers.
+  std::string user_agent = "shoal/0.1.0";
+
+  /// design.md's preset for loopback/test swarms: listen on 127.0.0.1:<port> only,
+  /// allow_multiple_connections_per_ip, DHT/LSD/UPnP/NAT-PMP off, uTP off, posix disk I/O.
+  static NodeSettings loopback_test(std::uint16_t port = 0);
+};
+
+/// What add_torrent() adds: exactly one of torrent_bytes (a .torrent file's content) or
+/// magnet_uri must be set.
+struct AddTorrentParams {
+  std::string torrent_bytes;
+  std::string magnet_uri;
+  /// Where the content lives or goes (the torrent's name is appended by libtorrent).
+  std::filesystem::path save_path;
+  bool paused = false;
+  /// The data is known to be complete and correct: skip the initial check and seed at once
+  /// (pieces are still verified lazily when peers request them).
+  bool seed_mode = false;
+  /// Per-file priorities (0 = skip, 1..7; index = file index); empty = all files at 4.
+  std::vector<std::uint8_t> file_priorities;
+  /// Per-torrent limits in bytes per second; 0 = unlimited.
+  int download_rate_limit = 0;
+  int upload_rate_limit = 0;
+};
+
+enum class TorrentState {
+  checking_resume_data,
+  checking_files,
+  downloading_metadata,
+  downloading,
+  finished,  ///< every wanted file complete (some files may be skipped)
+  seeding,   ///< every piece complete
+  unknown,
+};
+const char* to_string(TorrentState state) noexcept;
+
+/// A snapshot of one torrent.
+struct TorrentStatus {
+  InfoHash info_hash;
+  std::string name;  ///< empty for a magnet before its metadata arrived
+  TorrentState state = TorrentState::unknown;
+  bool paused = false;
+  bool has_metadata = false;
+  double progress = 0.0;  ///< 0..1 of the wanted bytes
+  std::int64_t download_rate = 0;  ///< payload bytes/s
+  std::int64_t upload_rate = 0;
+  int peers_connected = 0;  ///< including seeds
+  int seeds_connected = 0;
+  int swarm_seeds = -1;     ///< complete count from the tracker; -1 when unknown
+  int swarm_leechers = -1;  ///< incomplete count from the tracker; -1 when unknown
+  std::int64_t total_done = 0;    ///< bytes of wanted pieces we have (verified)
+  std::int64_t total_wanted = 0;  ///< bytes we want (file priorities applied)
+  std::int64_t total_uploaded = 0;    ///< payload bytes this session
+  std::int64_t total_downloaded = 0;  ///< payload bytes this session
+  std::filesystem::path save_path;
+  std::string error;  ///< empty unless the torrent is in an error state
+};
+
+/// One file of a torrent, in the torrent's (libtorrent's) file order. BEP 47 pad files of
+/// hybrid/v2 torrents are listed with `pad = true`; their index still counts.
+struct TorrentFile {
+  std::string path;  ///< relative, including the torrent's name for multi-file torrents
+  std::int64_t size = 0;
+  bool pad = false;
+};
+
+enum class EventKind {
+  added,              ///< torrent added (also for those re-added from resume files)
+  finished,           ///< all wanted pieces downloaded and hash-checked
+  error,              ///< a torrent or session error; `message` says what
+  tracker_reply,      ///< `tracker_url` answered with `num_peers` peers
+  tracker_error,      ///< `tracker_url` failed; `message` is the reason (failure reason if any)
+  metadata_received,  ///< a magnet's info dictionary arrived
+  removed,
+};
+const char* to_string(EventKind kind) noexcept;
+
+struct Event {
+  EventKind kind = EventKind::error;
+  InfoHash info_hash;  ///< empty for session-wide errors
+  std::string message;
+  std::string tracker_url;
+  int num_peers = 0;
+};
+
+enum class RemoveData { keep, remove };
+
+class Node {
+public:
+  /// Starts the session (and waits up to 5 s for it to listen) and, when `settings.state_dir` is
+  /// set, creates that directory and re-adds the torrents saved there. Fails when no interface
+  /// could be listened on or the state directory is unusable. Unreadable resume files are
+  /// skipped and reported as `error` events.
+  static expected<std::unique_ptr<Node>, std::string> create(NodeSettings settings);
+
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// The TCP port the session listens on (useful with port 0).
+  std::uint16_t listen_port() const;
+
+  /// Adds a torrent. Validates the input with proto's parsers (errors name offset and reason).
+  /// If the node already holds the torrent (e.g. reloaded from its resume file), this returns its
+  /// info-hash and only applies file_priorities, the rate limits and `paused`.
+  expected<InfoHash, std::string> add_torrent(const AddTorrentParams& params);
+  expected<void, std::string> remove_torrent(const InfoHash& id, RemoveData data = RemoveData::keep);
+  expected<void, std::string> pause(const InfoHash& id);
+  expected<void, std::string> resume(const InfoHash& id);
+  /// Needs the metadata; `priorities.size()` must equal the file count.
+  expected<void, std::string> set_file_priorities(const InfoHash& id,
+                                                  const std::vector<std::uint8_t>& priorities);
+  /// Bytes per second; 0 = unlimited.
+  expected<void, std::string> set_rate_limits(const InfoHash& id, int download, int upload);
+  void set_global_rate_limits(int download, int upload);
+  expected<void, std::string> force_recheck(const InfoHash& id);
+  /// Connects the torrent to a peer directly (no tracker needed), e.g. "127.0.0.1", 6881.
+  expected<void, std::string> add_peer(const InfoHash& id, const std::string& address,
+                                       std::uint16_t port);
+
+  expected<TorrentStatus, std::string> status(const InfoHash& id) const;
+  /// The torrent's files (index = the index set_file_priorities uses). Needs the metadata.
+  expected<std::vector<TorrentFile>, std::string> files(const InfoHash& id) const;
+  std::vector<TorrentStatus> statuses() const;
+
+  /// Waits up to `timeout` for alerts and returns them as events (possibly none).
+  std::vector<Event> poll(std::chrono::milliseconds timeout);
+
+  /// Writes `<state_dir>/<hex>.resume` for every torrent with metadata or a known info-hash,
+  /// waiting up to `timeout` for libtorrent. Returns the number of files written. Fails when no
+  /// state_dir is configured or not every answer arrived in time.
+  expected<int, std::string> save_resume_data(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+private:
+  struct Impl;
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace shoal::peer

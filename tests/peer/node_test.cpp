@@ -1,0 +1,385 @@
+// Tests of shoal::peer::Node (node.hpp): two Nodes in one process swap a generated multi-file
+// torrent over 127.0.0.1 with the loopback preset; the torrent is made here with libtorrent's own
+// creator (an independent oracle), and the seed is given to the downloader as a direct peer.
+#include "shoal/peer/node.hpp"
+
+#include <gtest/gtest.h>
+
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/magnet_uri.hpp>
+#include <libtorrent/torrent_info.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <string_view>
+#include <filesystem>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace lt = libtorrent;
+using namespace std::chrono_literals;
+using shoal::peer::AddTorrentParams;
+using shoal::peer::EventKind;
+using shoal::peer::Node;
+using shoal::peer::NodeSettings;
+using shoal::peer::TorrentState;
+
+std::string random_bytes(std::size_t size, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::string out(size, '\0');
+  for (char& c : out) c = static_cast<char>(gen() & 0xff);
+  return out;
+}
+
+void write_file(const fs::path& p, std::string_view data) {
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  ASSERT_TRUE(out.good()) << p;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// (Designated initialisers would trip -Wmissing-field-initializers.)
+AddTorrentParams torrent_params(const std::string& bytes, const fs::path& save_path) {
+  AddTorrentParams p;
+  p.torrent_bytes = bytes;
+  p.save_path = save_path;
+  return p;
+}
+
+constexpr std::size_t kFileA = 3 * 1024 * 1024 + 12345;
+constexpr std::size_t kFileB = 2 * 1024 * 1024 + 777;
+
+std::unique_ptr<Node> make_node(const fs::path& state_dir = {}) {
+  NodeSettings s = NodeSettings::loopback_test(0);
+  s.state_dir = state_dir;
+  auto node = Node::create(s);
+  EXPECT_TRUE(node.has_value()) << (node ? "" : node.error());
+  return node ? std::move(*node) : nullptr;
+}
+
+bool is_complete(TorrentState s) { return s == TorrentState::seeding || s == TorrentState::finished; }
+
+// Polls `node` until `pred` holds (re-evaluated after every poll) or `timeout`; returns the events.
+std::vector<shoal::peer::Event> wait_until(Node& node, const std::function<bool()>& pred,
+                                           std::chrono::seconds timeout = 90s) {
+  std::vector<shoal::peer::Event> events;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred() && std::chrono::steady_clock::now() < deadline) {
+    auto evs = node.poll(200ms);
+    if (std::getenv("SHOAL_NODE_TEST_DEBUG")) {
+      for (const auto& st : node.statuses())
+        std::fprintf(stderr, "%s %s %.3f err=%s\n", st.name.c_str(), to_string(st.state), st.progress, st.error.c_str());
+      for (const auto& e : evs) std::fprintf(stderr, "event %s %s\n", to_string(e.kind), e.message.c_str());
+    }
+    events.insert(events.end(), evs.begin(), evs.end());
+  }
+  return events;
+}
+
+bool has_event(const std::vector<shoal::peer::Event>& events, EventKind kind) {
+  for (const auto& e : events)
+    if (e.kind == kind) return true;
+  return false;
+}
+
+class NodeTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_content_a = random_bytes(kFileA, 1);
+    m_content_b = random_bytes(kFileB, 2);
+    write_file(m_dir / "seed" / "content" / "a.bin", m_content_a);
+    write_file(m_dir / "seed" / "content" / "b.bin", m_content_b);
+    lt::file_storage files;
+    lt::add_files(files, (m_dir / "seed" / "content").string());
+    lt::create_torrent ct(files, 64 * 1024);
+    lt::set_piece_hashes(ct, (m_dir / "seed").string());
+    std::vector<char> buf;
+    lt::bencode(std::back_inserter(buf), ct.generate());
+    m_torrent.assign(buf.begin(), buf.end());
+    lt::error_code ec;
+    lt::torrent_info ti(lt::span<const char>(buf.data(), static_cast<std::ptrdiff_t>(buf.size())), ec,
+                        lt::from_span);
+    ASSERT_FALSE(ec) << ec.message();
+    m_magnet = lt::make_magnet_uri(ti);
+    // libtorrent orders files as it walked them; remember which index is a.bin.
+    // (libtorrent's default is a hybrid torrent, with a BEP 47 pad file between the two.)
+    m_num_files = ti.files().num_files();
+    for (lt::file_index_t i : ti.files().file_range())
+      if (ti.files().file_name(i) == "a.bin") m_index_a = static_cast<int>(i);
+
+    m_seed = make_node();
+    ASSERT_TRUE(m_seed);
+    auto id = m_seed->add_torrent(torrent_params(m_torrent, m_dir / "seed"));
+    ASSERT_TRUE(id.has_value()) << id.error();
+    m_id = *id;
+    wait_until(*m_seed, [&] { return m_seed->status(m_id)->state == TorrentState::seeding; });
+    ASSERT_EQ(m_seed->status(m_id)->state, TorrentState::seeding) << "seed's check failed";
+  }
+
+  void connect(Node& leech) {
+    auto r = leech.add_peer(m_id, "127.0.0.1", m_seed->listen_port());
+    ASSERT_TRUE(r.has_value()) << r.error();
+  }
+
+  // Drives both nodes (the seed's alerts must be drained too) until the leech is complete.
+  std::vector<shoal::peer::Event> download(Node& leech, std::chrono::seconds timeout = 120s) {
+    std::vector<shoal::peer::Event> events;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      m_seed->poll(0ms);
+      auto evs = leech.poll(200ms);
+      events.insert(events.end(), evs.begin(), evs.end());
+      auto st = leech.status(m_id);
+      if (st && st->has_metadata && is_complete(st->state)) break;
+    }
+    // torrent_finished may trail the state change by a moment.
+    const auto grace = std::chrono::steady_clock::now() + 5s;
+    while (!has_event(events, EventKind::finished) && std::chrono::steady_clock::now() < grace) {
+      auto evs = leech.poll(100ms);
+      events.insert(events.end(), evs.begin(), evs.end());
+    }
+    return events;
+  }
+
+  void expect_downloaded(const fs::path& leech_dir) {
+    EXPECT_TRUE(read_file(leech_dir / "content" / "a.bin") == m_content_a);
+    EXPECT_TRUE(read_file(leech_dir / "content" / "b.bin") == m_content_b);
+  }
+
+  shoal::test::TempDir m_dir{"shoal-node-test-"};
+  std::string m_content_a, m_content_b, m_torrent, m_magnet;
+  int m_index_a = 0;
+  int m_num_files = 0;
+  std::unique_ptr<Node> m_seed;
+  shoal::InfoHash m_id;
+};
+
+TEST(NodeSettingsTest, LoopbackPresetMatchesDesign) {
+  const NodeSettings s = NodeSettings::loopback_test(7000);
+  EXPECT_EQ(s.listen_interfaces, "127.0.0.1:7000");
+  EXPECT_TRUE(s.allow_multiple_connections_per_ip);
+  EXPECT_FALSE(s.enable_dht || s.enable_lsd || s.enable_upnp || s.enable_natpmp || s.enable_utp);
+  EXPECT_TRUE(s.posix_disk_io);
+}
+
+TEST(NodeCreateTest, ListensOnEphemeralPortAndRejectsBadInput) {
+  auto node = make_node();
+  ASSERT_TRUE(node);
+  EXPECT_NE(node->listen_port(), 0);
+  EXPECT_FALSE(node->add_torrent(torrent_params("d4:infoi1ee", "/tmp")).has_value());
+  AddTorrentParams bad_magnet;
+  bad_magnet.magnet_uri = "magnet:?xt=urn:btih:zz";
+  EXPECT_FALSE(node->add_torrent(bad_magnet).has_value());
+  EXPECT_FALSE(node->add_torrent({}).has_value());
+  shoal::InfoHash unknown;
+  unknown.v1 = shoal::Sha1Digest{};
+  EXPECT_FALSE(node->status(unknown).has_value());
+  EXPECT_FALSE(node->pause(unknown).has_value());
+  EXPECT_FALSE(node->save_resume_data().has_value());  // no state dir
+}
+
+TEST_F(NodeTest, DownloadsFromDirectPeerAndBytesMatch) {
+  auto leech = make_node();
+  ASSERT_TRUE(leech);
+  auto id = leech->add_torrent(torrent_params(m_torrent, m_dir / "leech"));
+  ASSERT_TRUE(id.has_value()) << id.error();
+  EXPECT_EQ(*id, m_id);
+  connect(*leech);
+  auto events = download(*leech);
+  auto st = leech->status(m_id);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->state, TorrentState::seeding);
+  EXPECT_EQ(st->total_done, static_cast<std::int64_t>(kFileA + kFileB));
+  EXPECT_EQ(st->name, "content");
+  EXPECT_TRUE(has_event(events, EventKind::added));
+  EXPECT_TRUE(has_event(events, EventKind::finished));
+  expect_downloaded(m_dir / "leech");
+  EXPECT_EQ(leech->statuses().size(), 1u);
+}
+
+TEST_F(NodeTest, DownloadsFromMagnetAfterMetadata) {
+  auto leech = make_node();
+  ASSERT_TRUE(leech);
+  AddTorrentParams params;
+  params.magnet_uri = m_magnet;
+  params.save_path = m_dir / "leech";
+  auto id = leech->add_torrent(params);
+  ASSERT_TRUE(id.has_value()) << id.error();
+  connect(*leech);
+  auto events = download(*leech);
+  EXPECT_TRUE(has_event(events, EventKind::metadata_received));
+  expect_downloaded(m_dir / "leech");
+}
+
+TEST_F(NodeTest, FilePrioritiesSkipAFile) {
+  auto leech = make_node();
+  ASSERT_TRUE(leech);
+  std::vector<std::uint8_t> prios(static_cast<std::size_t>(m_num_files), 0);
+  prios[static_cast<std::size_t>(m_index_a)] = 4;
+  AddTorrentParams params = torrent_params(m_torrent, m_dir / "leech");
+  params.file_priorities = prios;
+  auto id = leech->add_torrent(params);
+  ASSERT_TRUE(id.has_value()) << id.error();
+  EXPECT_FALSE(leech->set_file_priorities(m_id, {1, 2, 3, 4, 5, 6}).has_value());  // wrong count
+  auto files = leech->files(m_id);
+  ASSERT_TRUE(files.has_value()) << files.error();
+  ASSERT_EQ(files->size(), static_cast<std::size_t>(m_num_files));
+  EXPECT_EQ((*files)[static_cast<std::size_t>(m_index_a)].size, static_cast<std::int64_t>(kFileA));
+  connect(*leech);
+  download(*leech);
+  auto st = leech->status(m_id);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->state, TorrentState::finished);
+  EXPECT_LT(st->total_wanted, static_cast<std::int64_t>(kFileA + kFileB));
+  EXPECT_EQ(st->total_done, st->total_wanted);
+  EXPECT_TRUE(read_file(m_dir / "leech" / "content" / "a.bin") == m_content_a);
+}
+
+TEST_F(NodeTest, PausedTorrentWaitsUntilResumed) {
+  auto leech = make_node();
+  ASSERT_TRUE(leech);
+  AddTorrentParams params = torrent_params(m_torrent, m_dir / "leech");
+  params.paused = true;
+  auto id = leech->add_torrent(params);
+  ASSERT_TRUE(id.has_value()) << id.error();
+  connect(*leech);
+  wait_until(*leech, [] { return false; }, 2s);
+  auto st = leech->status(m_id);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_TRUE(st->paused);
+  EXPECT_EQ(st->total_done, 0);
+  ASSERT_TRUE(leech->resume(m_id).has_value());
+  connect(*leech);
+  download(*leech);
+  expect_downloaded(m_dir / "leech");
+  ASSERT_TRUE(leech->pause(m_id).has_value());
+  EXPECT_TRUE(leech->status(m_id)->paused);
+}
+
+TEST_F(NodeTest, RemoveKeepsOrDeletesData) {
+  auto leech = make_node();
+  ASSERT_TRUE(leech);
+  ASSERT_TRUE(leech->add_torrent(torrent_params(m_torrent, m_dir / "leech")).has_value());
+  connect(*leech);
+  download(*leech);
+  ASSERT_TRUE(leech->remove_torrent(m_id, shoal::peer::RemoveData::keep).has_value());
+  auto events = wait_until(*leech, [&] { return leech->statuses().empty(); }, 10s);
+  EXPECT_FALSE(leech->status(m_id).has_value());
+  expect_downloaded(m_dir / "leech");
+
+  ASSERT_TRUE(m_seed->remove_torrent(m_id, shoal::peer::RemoveData::remove).has_value());
+  wait_until(*m_seed, [&] { return !fs::exists(m_dir / "seed" / "content" / "a.bin"); }, 10s);
+  EXPECT_FALSE(fs::exists(m_dir / "seed" / "content" / "a.bin"));
+}
+
+TEST_F(NodeTest, ResumeDataAfterCompletionSeedsWithoutDownloading) {
+  const fs::path state = m_dir / "leech" / ".shoal-state";
+  {
+    auto leech = make_node(state);
+    ASSERT_TRUE(leech);
+    ASSERT_TRUE(leech->add_torrent(torrent_params(m_torrent, m_dir / "leech")).has_value());
+    connect(*leech);
+    download(*leech);
+    auto saved = leech->save_resume_data();
+    ASSERT_TRUE(saved.has_value()) << saved.error();
+    EXPECT_EQ(*saved, 1);
+  }
+  auto again = make_node(state);
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->statuses().size(), 1u);
+  // Adding the same torrent again is idempotent: it names the reloaded one.
+  auto id = again->add_torrent(torrent_params(m_torrent, m_dir / "leech"));
+  ASSERT_TRUE(id.has_value()) << id.error();
+  EXPECT_EQ(*id, m_id);
+  wait_until(*again, [&] { return again->status(m_id)->state == TorrentState::seeding; }, 30s);
+  auto st = again->status(m_id);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->state, TorrentState::seeding);
+  EXPECT_EQ(st->total_downloaded, 0);
+  EXPECT_EQ(again->statuses().size(), 1u);
+}
+
+TEST_F(NodeTest, InterruptedDownloadResumesFromResumeData) {
+  const fs::path state = m_dir / "leech" / ".shoal-state";
+  // Slow the seed so the download can be interrupted part-way.
+  ASSERT_TRUE(m_seed->set_rate_limits(m_id, 0, 1024 * 1024).has_value());
+  std::int64_t done_before = 0;
+  {
+    auto leech = make_node(state);
+    ASSERT_TRUE(leech);
+    ASSERT_TRUE(leech->add_torrent(torrent_params(m_torrent, m_dir / "leech")).has_value());
+    connect(*leech);
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && leech->status(m_id)->total_done < 1024 * 1024) {
+      m_seed->poll(0ms);
+      leech->poll(100ms);
+    }
+    auto st = leech->status(m_id);
+    ASSERT_TRUE(st.has_value());
+    ASSERT_GT(st->total_done, 0);
+    ASSERT_LT(st->total_done, static_cast<std::int64_t>(kFileA + kFileB)) << "rate limit not applied";
+    auto saved = leech->save_resume_data();
+    ASSERT_TRUE(saved.has_value()) << saved.error();
+    done_before = leech->status(m_id)->total_done;
+  }
+  auto again = make_node(state);
+  ASSERT_TRUE(again);
+  wait_until(*again, [&] {
+    auto st = again->status(m_id);
+    return st && st->state == TorrentState::downloading;
+  }, 30s);
+  EXPECT_GE(again->status(m_id)->total_done, done_before);
+  ASSERT_TRUE(m_seed->set_rate_limits(m_id, 0, 0).has_value());
+  connect(*again);
+  download(*again);
+  auto st = again->status(m_id);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->state, TorrentState::seeding);
+  EXPECT_LE(st->total_downloaded, static_cast<std::int64_t>(kFileA + kFileB) - done_before + 256 * 1024);
+  expect_downloaded(m_dir / "leech");
+}
+
+TEST_F(NodeTest, ForceRecheckFindsCorruptedData) {
+  auto leech = make_node();
+  ASSERT_TRUE(leech);
+  ASSERT_TRUE(leech->add_torrent(torrent_params(m_torrent, m_dir / "leech")).has_value());
+  connect(*leech);
+  download(*leech);
+  ASSERT_TRUE(leech->remove_torrent(m_id).has_value());
+  wait_until(*leech, [&] { return leech->statuses().empty(); }, 10s);
+  // Corrupt a byte and add again (no peers, so nothing is downloaded): the check must find it.
+  std::string a = m_content_a;
+  a[100] = static_cast<char>(a[100] ^ 0x5a);
+  write_file(m_dir / "leech" / "content" / "a.bin", a);
+  ASSERT_TRUE(leech->add_torrent(torrent_params(m_torrent, m_dir / "leech")).has_value());
+  ASSERT_TRUE(leech->force_recheck(m_id).has_value());
+  wait_until(*leech, [&] {
+    auto st = leech->status(m_id);
+    return st && st->state != TorrentState::checking_files && st->state != TorrentState::checking_resume_data &&
+           st->total_done > 0;
+  }, 30s);
+  auto st = leech->status(m_id);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_LT(st->total_done, static_cast<std::int64_t>(kFileA + kFileB));
+  EXPECT_GT(st->total_done, 0);
+}
+
+}  // namespace
