@@ -7,50 +7,11 @@
 
 #include "shoal/tracker/sqlite.hpp"
 #include "shoal/tracker/storage.hpp"
+#include "shoal/tracker/tracker_schema.hpp"
 
 namespace shoal::tracker {
 
 namespace {
-
-// The tracker database's schema, one entry per numbered migration: entry N-1 is migration N and
-// brings `PRAGMA user_version` from N-1 to N (see apply_migrations). Released entries never change;
-// a schema change (accounts, passkeys, catalog, ...) is a new entry appended at the end.
-//
-// Every column holding an info-hash or an address checks its type and length: SQLite would
-// otherwise store whatever it is given, and a 19-byte "hash" would be found by nothing.
-constexpr std::string_view kTrackerMigrations[] = {
-    // 1: completed counts, access lists, swarm snapshot.
-    R"sql(
-CREATE TABLE completed_counts (
-  info_hash BLOB PRIMARY KEY NOT NULL
-    CHECK (typeof(info_hash) = 'blob' AND length(info_hash) = 20),
-  completed INTEGER NOT NULL
-    CHECK (typeof(completed) = 'integer' AND completed BETWEEN 0 AND 4294967295)
-) WITHOUT ROWID;
-
-CREATE TABLE access_list (
-  kind TEXT NOT NULL CHECK (kind IN ('allow', 'deny')),
-  info_hash BLOB NOT NULL CHECK (typeof(info_hash) = 'blob' AND length(info_hash) = 20),
-  note TEXT NOT NULL DEFAULT '',
-  added_at INTEGER NOT NULL CHECK (typeof(added_at) = 'integer'),
-  PRIMARY KEY (kind, info_hash)
-) WITHOUT ROWID;
-
--- No key: rows come from the swarm store, which holds each (info_hash, address, port) once, and
--- an index would turn the append of a million rows into a million random b-tree inserts.
-CREATE TABLE swarm_snapshot (
-  info_hash BLOB NOT NULL CHECK (typeof(info_hash) = 'blob' AND length(info_hash) = 20),
-  address BLOB NOT NULL CHECK (typeof(address) = 'blob' AND length(address) IN (4, 16)),
-  port INTEGER NOT NULL CHECK (typeof(port) = 'integer' AND port BETWEEN 1 AND 65535),
-  seeder INTEGER NOT NULL CHECK (seeder IN (0, 1)),
-  counted_completed INTEGER NOT NULL CHECK (counted_completed IN (0, 1)),
-  last_seen INTEGER NOT NULL
-    CHECK (typeof(last_seen) = 'integer' AND last_seen BETWEEN 0 AND 4294967295)
-);
-)sql",
-};
-
-constexpr auto kSchemaVersion = static_cast<std::int64_t>(std::size(kTrackerMigrations));
 
 constexpr std::uint32_t kMaxUint32 = 0xffffffffu;
 
@@ -117,7 +78,7 @@ expected<std::unique_ptr<Storage>, StorageError> SqliteStorage::open(
     const std::filesystem::path& path) {
   auto db = SqliteConnection::open(path);
   if (!db) return unexpected(std::move(db.error()));
-  if (auto v = apply_migrations(*db, kTrackerMigrations); !v) return unexpected(std::move(v.error()));
+  if (auto v = apply_migrations(*db, tracker_migrations()); !v) return unexpected(std::move(v.error()));
 
   std::unique_ptr<SqliteStorage> storage(new SqliteStorage(std::move(*db)));
   const std::pair<SqliteStatement*, std::string_view> statements[] = {
@@ -301,7 +262,7 @@ bool SqliteStorage::healthy() {
   // Reads the database header, so a vanished or unreadable file shows; a schema changed under us
   // (a newer program migrated the file) is unhealthy too.
   auto row = m_schema_version.step();
-  const bool ok = row && *row && m_schema_version.column_int64(0) == kSchemaVersion;
+  const bool ok = row && *row && m_schema_version.column_int64(0) == tracker_schema_version();
   m_schema_version.reset();
   return ok;
 }
