@@ -2,7 +2,7 @@
 # shoal create vs mktorrent on the same page-cached file, in one run (docs/benchmarks.md).
 #
 #   bench/create_vs_mktorrent.sh [--shoal PATH] [--dir DIR] [--size-mib N] [--runs N]
-#                                [--threads N] [--piece-length LOG2] [--keep]
+#                                [--threads N] [--piece-length LOG2] [--wait-idle SECONDS] [--keep]
 #
 # Makes a file of N MiB (default 1024) of random bytes in DIR (default /tmp), reads it once so it
 # is in the page cache, then runs, alternating, `shoal create --v1` and `mktorrent` with the same
@@ -11,7 +11,9 @@
 # the physical limit: `openssl speed -evp sha1 / sha256 -bytes 16384` single-core rates times the
 # thread count (hybrid: both digests over the same bytes, 1 / (1/sha1 + 1/sha256) per core), with
 # the share of it each tool reached. The load average before and after is printed: the build
-# machine is shared, and other work inflates wall times.
+# machine is shared, and other work inflates wall times: --wait-idle SECONDS first waits (up to
+# that long) for 20 s in a row without a compiler, linker or build tool running, and says whether
+# it got them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +24,7 @@ RUNS=5
 THREADS=2
 LOG2=18
 KEEP=0
+WAIT_IDLE=0
 while (($#)); do
   case $1 in
     --shoal) SHOAL=$2; shift 2 ;;
@@ -30,8 +33,9 @@ while (($#)); do
     --runs) RUNS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --piece-length) LOG2=$2; shift 2 ;;
+    --wait-idle) WAIT_IDLE=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -48,9 +52,20 @@ PIECE=$((1 << LOG2))
 
 echo "== shoal create vs mktorrent: $SIZE_MIB MiB, $THREADS threads, piece length $PIECE, $RUNS runs"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 head -c "$BYTES" /dev/urandom >"$DATA"
 cat "$DATA" >/dev/null   # page-cache it: the benchmark measures hashing, not the disk
+if ((WAIT_IDLE > 0)); then
+  builders() { pgrep -x 'cc1plus|cc1|ld|ld.bfd|ld.gold|as|ninja|make|cmake' >/dev/null; }
+  quiet=0 waited=0
+  while ((quiet < 20 && waited < WAIT_IDLE)); do
+    if builders; then quiet=0; else quiet=$((quiet + 1)); fi
+    sleep 1; waited=$((waited + 1))
+  done
+  if ((quiet >= 20)); then echo "quiet machine after ${waited} s (no build tool for 20 s)"
+  else echo "no quiet 20 s within ${WAIT_IDLE} s: figures include other work"; fi
+  cat "$DATA" >/dev/null
+fi
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # openssl speed prints "sha1  <16 bytes> ... <16384 bytes>" in kB/s (1000 bytes).
 rate() { openssl speed -evp "$1" -seconds 1 -bytes 16384 2>/dev/null | awk -v a="$1" '$1 == a { sub(/k$/, "", $2); print $2 * 1000 }'; }

@@ -19,6 +19,7 @@ PACKAGES=(
   libsqlite3-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl openssl aria2 transmission-cli
+  opentracker python3
 )
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }

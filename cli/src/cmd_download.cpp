@@ -2,6 +2,7 @@
 // (shoal::peer::Node), resumable through a state directory inside --output.
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -16,7 +17,10 @@
 
 #include "commands.hpp"
 #include "progress_bar.hpp"
+#include "shoal/peer/http_client.hpp"
 #include "shoal/peer/node.hpp"
+#include "shoal/proto/bencode.hpp"
+#include "shoal/proto/metainfo.hpp"
 
 namespace shoal::cli {
 
@@ -37,6 +41,8 @@ struct DownloadArgs {
   bool loopback = false;
   std::vector<std::string> peers;  // IP:PORT, connected directly
   double interval = 5.0;
+  bool insecure = false;   // https:// SOURCE: skip certificate verification
+  std::string ca_file;     // https:// SOURCE: extra trusted certificates
 };
 
 [[noreturn]] void fail(const std::string& message, int exit_code = 1) {
@@ -107,14 +113,56 @@ std::string progress_text(const peer::TorrentStatus& st) {
                      st.seeds_connected, eta);
 }
 
+bool is_http_url(const std::string& text) {
+  auto starts = [&](std::string_view prefix) {
+    if (text.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+    return true;
+  };
+  return starts("http://") || starts("https://");
+}
+
+// GETs the .torrent at args.source (bounded in size and time, redirects followed) and checks that
+// it is one: a clear error for a 404, an HTML page, or anything else that does not parse.
+std::string fetch_torrent(const DownloadArgs& args) {
+  peer::HttpClientOptions options;
+  if (args.timeout > 0 && args.timeout * 1000.0 < static_cast<double>(options.timeout.count()))
+    options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(args.timeout * 1000.0));
+  options.insecure = args.insecure;
+  options.ca_file = args.ca_file;
+  peer::HttpClient client(options);
+  auto got = client.get(args.source, bencode::kDefaultMaxTotalSize);
+  if (!got) fail(got.error().message);
+  const std::string where = got->url.redacted();
+  auto meta = shoal::parse_metainfo(got->body);
+  if (!meta) {
+    std::size_t first = got->body.find_first_not_of(" \t\r\n");
+    const bool html = got->content_type.find("html") != std::string::npos ||
+                      (first != std::string::npos && got->body[first] == '<');
+    if (got->body.empty()) fail(where + ": not a .torrent file: the server sent an empty body");
+    if (html) {
+      fail(fmt::format("{}: not a .torrent file: the server sent an HTML page{} (a download page, "
+                       "a login or an error page?)",
+                       where, got->content_type.empty() ? "" : " (" + terminal_safe(got->content_type) + ")"));
+    }
+    fail(fmt::format("{}: not a .torrent file ({} bytes{}): {}", where, got->body.size(),
+                     got->content_type.empty() ? "" : ", " + terminal_safe(got->content_type),
+                     meta.error().message()));
+  }
+  std::cout << fmt::format("fetched {}: {} ({} bytes)", where, terminal_safe(meta->name()),
+                           got->body.size())
+            << std::endl;
+  return std::move(got->body);
+}
+
 void run_download(const DownloadArgs& args) {
   peer::AddTorrentParams params;
   const std::string& src = args.source;
   if (src.rfind("magnet:", 0) == 0) {
     params.magnet_uri = src;
-  } else if (src.rfind("http://", 0) == 0 || src.rfind("https://", 0) == 0) {
-    fail("downloading the .torrent from a URL is not supported yet: fetch it first, then pass the file",
-         2);
+  } else if (is_http_url(src)) {
+    params.torrent_bytes = fetch_torrent(args);
   } else {
     auto meta = load_torrent_file(src);  // a clear parse error, naming the file
     if (!meta) fail(meta.error());
@@ -204,10 +252,12 @@ void run_download(const DownloadArgs& args) {
     if (complete) {
       if (terminal) std::fprintf(stderr, "\r\033[K");
       save();
-      std::cout << fmt::format("done: {} ({}) in {}, every piece hash-checked",
+      std::cout << fmt::format("done: {} ({}) in {}, every piece hash-checked; {} downloaded "
+                               "in this run",
                                terminal_safe(st->name),
                                format_bytes(static_cast<double>(st->total_wanted)),
-                               format_duration(elapsed))
+                               format_duration(elapsed),
+                               format_bytes(static_cast<double>(st->total_downloaded)))
                 << std::endl;
       return;
     }
@@ -234,8 +284,11 @@ void run_download(const DownloadArgs& args) {
 
 void register_download(CLI::App& app) {
   auto args = std::make_shared<DownloadArgs>();
-  auto* cmd = app.add_subcommand("download", "Download a torrent (magnet link or .torrent file)");
-  cmd->add_option("SOURCE", args->source, "A magnet URI or a .torrent file")->required();
+  auto* cmd = app.add_subcommand(
+      "download", "Download a torrent (magnet link, .torrent file, or http(s) URL of a .torrent)");
+  cmd->add_option("SOURCE", args->source,
+                  "A magnet URI, a .torrent file, or an http:// or https:// URL of a .torrent")
+      ->required();
   cmd->add_option("-o,--output", args->output,
                   "Directory to download into (resume state is kept in DIR/.shoal-state)")
       ->capture_default_str();
@@ -254,6 +307,10 @@ void register_download(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--loopback", args->loopback)
       ->description("Test swarms: listen on 127.0.0.1 only, no DHT/LSD/UPnP/NAT-PMP/uTP");
+  cmd->add_flag("--insecure", args->insecure)
+      ->description("https:// SOURCE: do not verify the server's certificate");
+  cmd->add_option("--ca-file", args->ca_file,
+                  "https:// SOURCE: PEM file of extra trusted certificates");
   cmd->callback([args] { run_download(*args); });
 }
 

@@ -124,6 +124,7 @@ void print_field(std::string_view label, const std::string& value) {
 struct TreeNode {
   std::string name;
   const FileEntry* file = nullptr;           // set for leaves
+  std::size_t number = 0;                    // leaves: 1-based among real files (0 for pad files)
   std::vector<std::unique_ptr<TreeNode>> children;
   std::map<std::string, TreeNode*> by_name;  // children lookup; `children` keeps torrent order
   std::int64_t size = 0;                     // bytes under this node
@@ -140,7 +141,9 @@ struct TreeNode {
 
 std::string leaf_text(const TreeNode& node) {
   const FileEntry& f = *node.file;
-  std::string out = terminal_safe(node.name);
+  // The number is what `shoal download --files` takes.
+  std::string out = (node.number > 0 ? "[" + std::to_string(node.number) + "] " : std::string()) +
+                    terminal_safe(node.name);
   if (f.symlink) {
     std::string target;
     for (const auto& part : f.symlink_target) target += (target.empty() ? "" : "/") + part;
@@ -168,7 +171,9 @@ void print_tree(const TreeNode& node, const std::string& prefix) {
 void print_files(const Metainfo& m, bool show_pad) {
   TreeNode root;
   std::size_t hidden_pads = 0;
+  std::size_t number = 0;
   for (const FileEntry& f : m.files()) {
+    if (!f.pad) ++number;
     if (f.pad && !show_pad) {
       ++hidden_pads;
       continue;
@@ -180,6 +185,7 @@ void print_files(const Metainfo& m, bool show_pad) {
     }
     node->size = f.length;
     node->file = &f;
+    node->number = f.pad ? 0 : number;
   }
   std::size_t real_files = 0;
   for (const FileEntry& f : m.files())

@@ -14,6 +14,8 @@
 #include "commands.hpp"
 #include "progress_bar.hpp"
 #include "shoal/peer/node.hpp"
+#include "shoal/proto/metainfo.hpp"
+#include "torrent_maker.hpp"
 
 namespace shoal::cli {
 
@@ -27,8 +29,10 @@ volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_stop_signal(int) { g_stop = 1; }
 
 struct SeedArgs {
-  std::string torrent;
+  std::string torrent;  // the .torrent, or with --create the content to make it from
   std::string content;
+  bool create = false;
+  TorrentMakerArgs maker;
   std::string state_dir;
   int port = 6881;
   bool skip_check = false;
@@ -40,14 +44,55 @@ struct SeedArgs {
   command_failed("seed", false, "seed_failed", message, exit_code);
 }
 
+// An absolute, normalised path without a trailing separator ("dir/" -> "/cwd/dir").
+fs::path normalised(const std::string& path) {
+  fs::path p = fs::absolute(path).lexically_normal();
+  if (!p.has_filename() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();
+  return p;
+}
+
+// `shoal seed --create PATH`: make the torrent (written next to PATH unless --output), print
+// what `shoal create --magnet` prints, and return the .torrent's bytes.
+std::string create_for_seeding(const SeedArgs& args) {
+  if (!args.content.empty())
+    fail("--content is not used with --create: PATH is the content", 2);
+  const fs::path input = normalised(args.torrent);
+  if (!args.maker.name.empty() && args.maker.name != input.filename().string())
+    fail("--name cannot rename what --create seeds (peers are served from PATH under its own "
+         "name): rename the file or directory instead",
+         2);
+  auto made = make_torrent_file("seed", args.torrent, args.maker, input.parent_path(),
+                                /*show_progress=*/true, /*quiet_stderr=*/false);
+  if (!made)
+    command_failed("seed", false, made.error().code, made.error().message, made.error().exit_code);
+  print_made_torrent(*made);
+  std::cout << made->torrent.magnet_uri << std::endl;
+  return std::move(made->torrent.bytes);
+}
+
 void run_seed(const SeedArgs& args) {
-  auto meta = load_torrent_file(args.torrent);
+  std::string bytes;
+  if (args.create) {
+    bytes = create_for_seeding(args);
+  } else {
+    if (args.content.empty())
+      fail("--content PATH is required (or --create, to make the torrent from PATH and seed it)", 2);
+    auto file = read_binary_file(args.torrent);
+    if (!file) fail(file.error());
+    bytes = std::move(*file);
+  }
+  auto meta = [&]() -> shoal::expected<shoal::Metainfo, std::string> {
+    if (!args.create) return load_torrent_file(args.torrent);
+    auto parsed = shoal::parse_metainfo(bytes);
+    if (!parsed) return shoal::unexpected<std::string>(parsed.error().message());
+    return std::move(*parsed);
+  }();
   if (!meta) fail(meta.error());
-  auto bytes = read_binary_file(args.torrent);
-  if (!bytes) fail(bytes.error());
+  // Just hashed by --create: known good, no second check.
+  const bool skip_check = args.skip_check || args.create;
 
   // libtorrent finds the content at save_path/<name>: accept the content itself or its parent.
-  const fs::path content = fs::absolute(args.content).lexically_normal();
+  const fs::path content = normalised(args.create ? args.torrent : args.content);
   fs::path save_path;
   std::error_code ec;
   if (content.filename() == meta->name() && fs::exists(content, ec)) {
@@ -69,17 +114,17 @@ void run_seed(const SeedArgs& args) {
 
   const bool reloaded = (*node)->status(meta->info_hash()).has_value();
   peer::AddTorrentParams params;
-  params.torrent_bytes = std::move(*bytes);
+  params.torrent_bytes = std::move(bytes);
   params.save_path = save_path;
-  params.seed_mode = args.skip_check;
+  params.seed_mode = skip_check;
   auto id = (*node)->add_torrent(params);
   if (!id) fail(id.error());
-  if (reloaded && !args.skip_check) {
+  if (reloaded && !skip_check) {
     if (auto r = (*node)->force_recheck(*id); !r) fail(r.error());
   }
 
   // Wait for the check: the content must be complete to seed.
-  std::cout << fmt::format("checking {} ...", terminal_safe(meta->name())) << std::endl;
+  if (!skip_check) std::cout << fmt::format("checking {} ...", terminal_safe(meta->name())) << std::endl;
   for (;;) {
     for (const auto& ev : (*node)->poll(std::chrono::milliseconds(200))) {
       if (ev.kind == peer::EventKind::error) fail(ev.message);
@@ -157,11 +202,17 @@ shoal::expected<std::string, std::string> read_binary_file(const std::string& pa
 
 void register_seed(CLI::App& app) {
   auto args = std::make_shared<SeedArgs>();
-  auto* cmd = app.add_subcommand("seed", "Seed a torrent's existing content until interrupted");
-  cmd->add_option("FILE", args->torrent, "The .torrent file")->required();
-  cmd->add_option("--content", args->content,
-                  "The content: the torrent's file/directory, or the directory containing it")
+  auto* cmd = app.add_subcommand(
+      "seed", "Seed a torrent's existing content until interrupted (--create: make the torrent first)");
+  cmd->add_option("FILE", args->torrent,
+                  "The .torrent file; with --create, the file or directory to make it from")
       ->required();
+  cmd->add_option("--content", args->content,
+                  "The content: the torrent's file/directory, or the directory containing it "
+                  "(required without --create)");
+  cmd->add_flag("--create", args->create)
+      ->description("FILE is the content: create its torrent (options below; written to "
+                    "--output or next to the content), print its magnet link, and seed it");
   cmd->add_option("--port", args->port, "TCP port to listen on")->capture_default_str();
   cmd->add_option("--state-dir", args->state_dir,
                   "Where resume data is kept (default: .shoal-state next to the content)");
@@ -170,7 +221,15 @@ void register_seed(CLI::App& app) {
       ->description("The data is known to be good: seed without checking it first");
   cmd->add_flag("--loopback", args->loopback)
       ->description("Test swarms: listen on 127.0.0.1 only, no DHT/LSD/UPnP/NAT-PMP/uTP");
-  cmd->callback([args] { run_seed(*args); });
+  CLI::App* create_group =
+      cmd->add_option_group("Create", "With --create: how the torrent is made (as `shoal create`)");
+  add_torrent_maker_options(*create_group, args->maker,
+                            "Where the .torrent is written (default: <name>.torrent next to FILE)");
+  cmd->callback([args, create_group] {
+    if (!args->create && create_group->count_all() > 0)
+      fail("torrent-making options (--announce, --piece-length, --output, ...) need --create", 2);
+    run_seed(*args);
+  });
 }
 
 }  // namespace shoal::cli

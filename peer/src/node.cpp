@@ -2,6 +2,7 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/announce_entry.hpp>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/posix_disk_io.hpp>
 #include <libtorrent/read_resume_data.hpp>
@@ -13,6 +14,7 @@
 #include <libtorrent/torrent_status.hpp>
 #include <libtorrent/write_resume_data.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <exception>
 #include <fstream>
@@ -341,6 +343,29 @@ expected<InfoHash, std::string> Node::add_torrent(const AddTorrentParams& params
       }
       existing.set_download_limit(params.download_rate_limit);
       existing.set_upload_limit(params.upload_rate_limit);
+      // Resume data brings back the trackers of the last run; the torrent may since have been
+      // re-made with others (the info-hash does not cover trackers): announce to those too.
+      std::vector<lt::announce_entry> wanted;
+      if (atp.ti) {
+        wanted = atp.ti->trackers();
+      } else {
+        for (std::size_t i = 0; i < atp.trackers.size(); ++i) {
+          lt::announce_entry e(atp.trackers[i]);
+          if (i < atp.tracker_tiers.size()) e.tier = static_cast<std::uint8_t>(atp.tracker_tiers[i]);
+          wanted.push_back(std::move(e));
+        }
+      }
+      const std::vector<lt::announce_entry> held = existing.trackers();
+      bool added_tracker = false;
+      for (const lt::announce_entry& w : wanted) {
+        const bool known = std::any_of(held.begin(), held.end(),
+                                       [&](const lt::announce_entry& h) { return h.url == w.url; });
+        if (!known) {
+          existing.add_tracker(w);
+          added_tracker = true;
+        }
+      }
+      if (added_tracker && !params.paused) existing.force_reannounce();
       if (params.paused) {
         existing.unset_flags(lt::torrent_flags::auto_managed);
         existing.pause();

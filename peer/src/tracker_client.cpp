@@ -1,65 +1,45 @@
 #include "shoal/peer/tracker_client.hpp"
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-#include <sys/socket.h>
-
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <condition_variable>
-#include <cstring>
 #include <exception>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <span>
-#include <thread>
-#include <type_traits>
 #include <utility>
 #include <variant>
 
+#include "net_detail.hpp"
+#include "shoal/peer/http_client.hpp"
 #include "shoal/proto/udp_tracker.hpp"
 
 namespace shoal::peer {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = net::ssl;
 namespace udpt = shoal::udp_tracker;
 using error_code = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
-using tcp = net::ip::tcp;
 using udp = net::ip::udp;
 
 namespace {
 
-/// Beast's read buffer must hold a complete header (kMaxHttpHeaderSize) plus what one read brings
-/// in; the body itself goes to the parser's string, bounded separately.
-constexpr std::size_t kHttpReadBufferSize = kMaxHttpHeaderSize + 48 * 1024;
 /// Largest UDP payload (IPv4: 65535 - 20 - 8). An announce response with 10,000 IPv4 peers is
 /// 60 KB; nothing valid is larger.
 constexpr std::size_t kMaxUdpDatagramSize = 65'507;
 
-unexpected<TrackerError> failure(TrackerErrc code, std::string message) {
-  return unexpected<TrackerError>(TrackerError{code, std::move(message)});
-}
+using detail::endpoint_text;
+using detail::excerpt;
+using detail::failure;
+using detail::millis;
+using detail::resolve;
 
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
@@ -104,112 +84,6 @@ bool is_valid_host_name(std::string_view host) {
   return label != 0 && !all_numeric;
 }
 
-/// The body quoted in an error: printable ASCII kept, anything else as \xHH, cut to
-/// kErrorBodyExcerptLength characters.
-std::string excerpt(std::string_view body) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char ch : body) {
-    if (out.size() >= kErrorBodyExcerptLength) {
-      out += "...";
-      break;
-    }
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7f) {
-      out += ch;
-    } else if (c == '\n' || c == '\r' || c == '\t') {
-      out += ' ';
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
-std::string millis(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
-
-// ---- name resolution ----------------------------------------------------------------------------
-
-/// Shared between the caller and the resolver thread, which may outlive the call.
-struct ResolveState {
-  std::mutex mutex;
-  std::condition_variable done_cv;
-  bool done = false;
-  int gai_error = 0;
-  std::vector<net::ip::address> addresses;
-};
-
-void run_getaddrinfo(const std::shared_ptr<ResolveState>& state, const std::string& host,
-                     bool datagram) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = datagram ? SOCK_DGRAM : SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
-  addrinfo* list = nullptr;
-  int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list);
-  std::vector<net::ip::address> found;
-  try {
-    for (addrinfo* ai = list; rc == 0 && ai != nullptr; ai = ai->ai_next) {
-      net::ip::address a;
-      if (ai->ai_family == AF_INET) {
-        sockaddr_in sin;
-        std::memcpy(&sin, ai->ai_addr, sizeof sin);
-        net::ip::address_v4::bytes_type b;
-        std::memcpy(b.data(), &sin.sin_addr, b.size());
-        a = net::ip::address_v4(b);
-      } else if (ai->ai_family == AF_INET6) {
-        sockaddr_in6 sin6;
-        std::memcpy(&sin6, ai->ai_addr, sizeof sin6);
-        net::ip::address_v6::bytes_type b;
-        std::memcpy(b.data(), &sin6.sin6_addr, b.size());
-        a = net::ip::address_v6(b, sin6.sin6_scope_id);
-      } else {
-        continue;
-      }
-      if (std::find(found.begin(), found.end(), a) == found.end()) found.push_back(a);
-    }
-  } catch (...) {
-    rc = EAI_MEMORY;
-  }
-  if (list != nullptr) ::freeaddrinfo(list);
-  std::lock_guard lock(state->mutex);
-  state->gai_error = rc;
-  state->addresses = std::move(found);
-  state->done = true;
-  state->done_cv.notify_all();
-}
-
-/// The addresses of url.host, in the resolver's order (an IP literal is its own result). The
-/// lookup runs on a detached thread: getaddrinfo cannot be cancelled, and the caller's deadline
-/// must hold even when the resolver hangs.
-expected<std::vector<net::ip::address>, TrackerError> resolve(const TrackerUrl& url,
-                                                              Clock::time_point deadline,
-                                                              std::chrono::milliseconds timeout) {
-  error_code ec;
-  const auto literal = net::ip::make_address(url.host, ec);
-  if (!ec) return std::vector<net::ip::address>{literal};
-
-  auto state = std::make_shared<ResolveState>();
-  std::thread(run_getaddrinfo, state, url.host, url.scheme == TrackerScheme::udp).detach();
-  std::unique_lock lock(state->mutex);
-  if (!state->done_cv.wait_until(lock, deadline, [&] { return state->done; }))
-    return failure(TrackerErrc::timeout, url.redacted() + ": timed out after " + millis(timeout) +
-                                             " resolving '" + url.host + "'");
-  if (state->gai_error != 0)
-    return failure(TrackerErrc::resolve_failed, url.redacted() + ": cannot resolve '" + url.host +
-                                                    "': " + ::gai_strerror(state->gai_error));
-  if (state->addresses.empty())
-    return failure(TrackerErrc::resolve_failed,
-                   url.redacted() + ": '" + url.host + "' has no IPv4 or IPv6 address");
-  return std::move(state->addresses);
-}
-
-std::string endpoint_text(const net::ip::address& a, std::uint16_t port) {
-  return a.is_v6() ? "[" + a.to_string() + "]:" + std::to_string(port)
-                   : a.to_string() + ":" + std::to_string(port);
-}
 
 // ---- UDP conversions ----------------------------------------------------------------------------
 
@@ -403,13 +277,17 @@ PeerId make_peer_id(std::string_view prefix) {
 // ---- the client ---------------------------------------------------------------------------------
 
 struct TrackerClient::Impl {
-  explicit Impl(TrackerClientOptions o) : options(std::move(o)), rng(std::random_device{}()) {
+  explicit Impl(TrackerClientOptions o)
+      : options(std::move(o)),
+        http(HttpClientOptions{options.timeout, options.insecure, options.ca_file,
+                               options.user_agent, options.max_redirects}),
+        rng(std::random_device{}()) {
     default_key = static_cast<std::uint32_t>(rng());
   }
 
   TrackerClientOptions options;
-  net::io_context io;
-  std::unique_ptr<ssl::context> tls;
+  HttpClient http;  // HTTP(S) trackers
+  net::io_context io;  // UDP trackers
   std::mt19937 rng;
   std::uint32_t default_key = 0;
 
@@ -423,255 +301,6 @@ struct TrackerClient::Impl {
     Clock::time_point expires;
   };
   std::map<udp::endpoint, std::unique_ptr<UdpSession>> udp_sessions;
-
-  // ---- running one asynchronous operation to completion --------------------------------------
-
-  struct OpResult {
-    error_code ec = net::error::operation_aborted;
-    std::size_t bytes = 0;
-  };
-
-  /// Starts one asynchronous operation with `initiate(handler)` and runs the io_context until
-  /// it has completed. Every operation started here is bounded (a tcp_stream expiry or a timer),
-  /// so this returns by the deadline.
-  template <class Initiate>
-  OpResult run(Initiate&& initiate) {
-    OpResult result;
-    std::forward<Initiate>(initiate)([&result](error_code ec, auto... rest) {
-      result.ec = ec;
-      if constexpr (sizeof...(rest) == 1 && (std::is_integral_v<decltype(rest)> && ...))
-        result.bytes = static_cast<std::size_t>((rest, ...));
-    });
-    io.restart();
-    io.run();
-    return result;
-  }
-
-  // ---- HTTP(S) --------------------------------------------------------------------------------
-
-  struct HttpAnswer {
-    unsigned status = 0;
-    std::string reason;
-    std::string location;
-    std::string body;
-  };
-
-  expected<ssl::context*, TrackerError> tls_context() {
-    if (tls) return tls.get();
-    auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
-    error_code ec;
-    context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                             ssl::context::no_tlsv1_1,
-                         ec);
-    if (!ec) context->set_default_verify_paths(ec);
-    if (ec)
-      return failure(TrackerErrc::tls_error, "cannot set up TLS: " + ec.message());
-    if (!options.ca_file.empty()) {
-      context->load_verify_file(options.ca_file, ec);
-      if (ec)
-        return failure(TrackerErrc::tls_error,
-                       "cannot load CA file '" + options.ca_file + "': " + ec.message());
-    }
-    tls = std::move(context);
-    return tls.get();
-  }
-
-  TrackerError io_error(const TrackerUrl& url, error_code ec, std::string_view phase,
-                        SSL* ssl_handle = nullptr) {
-    const std::string who = url.redacted() + ": ";
-    if (ec == beast::error::timeout || ec == net::error::timed_out)
-      return {TrackerErrc::timeout,
-              who + "timed out after " + millis(options.timeout) + " (" + std::string(phase) + ")"};
-    if (ec == net::error::connection_refused)
-      return {TrackerErrc::connection_refused, who + "connection refused (" + std::string(phase) + ")"};
-    if (ec == http::error::body_limit || ec == http::error::header_limit ||
-        ec == http::error::buffer_overflow)
-      return {TrackerErrc::response_too_large, who + "response too large: " + ec.message()};
-    if (ec.category() == http::make_error_code(http::error::end_of_stream).category())
-      return {TrackerErrc::bad_response, who + "malformed HTTP response: " + ec.message()};
-    if (ec.category() == net::error::get_ssl_category() || ec == ssl::error::stream_truncated) {
-      std::string message = who + "TLS error (" + std::string(phase) + "): " + ec.message();
-      if (ssl_handle != nullptr) {
-        const long verify = SSL_get_verify_result(ssl_handle);
-        if (verify != X509_V_OK)
-          message += ": certificate verification failed: " +
-                     std::string(X509_verify_cert_error_string(verify)) +
-                     " (use --insecure / TrackerClientOptions::insecure to skip, or a CA file)";
-      }
-      return {TrackerErrc::tls_error, message};
-    }
-    if (ec == net::error::eof || ec == net::error::connection_reset)
-      return {TrackerErrc::network_error,
-              who + "connection closed by the tracker (" + std::string(phase) + ")"};
-    return {TrackerErrc::network_error, who + std::string(phase) + ": " + ec.message()};
-  }
-
-  /// Sends the request on a connected stream and reads the response.
-  template <class Stream>
-  expected<HttpAnswer, TrackerError> exchange(Stream& stream, const TrackerUrl& url,
-                                              const std::string& target, std::size_t body_limit,
-                                              SSL* ssl_handle) {
-    http::request<http::empty_body> request{http::verb::get, target, 11};
-    const std::string origin = url.origin();
-    request.set(http::field::host, origin.substr(origin.find("://") + 3));
-    request.set(http::field::user_agent, options.user_agent);
-    request.set(http::field::accept_encoding, "identity");
-    request.set(http::field::connection, "close");
-    auto sent = run([&](auto handler) { http::async_write(stream, request, std::move(handler)); });
-    if (sent.ec) return unexpected<TrackerError>(io_error(url, sent.ec, "sending the request", ssl_handle));
-
-    beast::flat_buffer buffer(kHttpReadBufferSize);
-    http::response_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(kMaxHttpHeaderSize));
-    parser.body_limit(body_limit);
-    auto got = run([&](auto handler) {
-      http::async_read_header(stream, buffer, parser, std::move(handler));
-    });
-    if (!got.ec) {
-      // Beast 1.74 checks a response's body_limit only as body bytes arrive: refuse an announced
-      // oversized body before downloading it.
-      if (const auto length = parser.content_length(); length && *length > body_limit)
-        return failure(TrackerErrc::response_too_large,
-                       url.redacted() + ": response body of " + std::to_string(*length) +
-                           " bytes is larger than the " + std::to_string(body_limit) +
-                           " bytes accepted");
-      if (!parser.is_done())
-        got = run([&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
-    }
-    if (got.ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
-      // A server that ends a body without Content-Length by closing without TLS close_notify:
-      // what arrived is the whole body, as for plain HTTP.
-      error_code eof_ec;
-      parser.put_eof(eof_ec);
-      if (!eof_ec) got.ec = {};
-    }
-    if (got.ec) {
-      if (!parser.is_header_done() &&
-          (got.ec == http::error::end_of_stream || got.ec == net::error::eof))
-        return failure(TrackerErrc::network_error,
-                       url.redacted() + ": connection closed before a response arrived");
-      return unexpected<TrackerError>(io_error(url, got.ec, "reading the response", ssl_handle));
-    }
-    auto& response = parser.get();
-    HttpAnswer answer;
-    answer.status = response.result_int();
-    answer.reason = std::string(response.reason());
-    if (auto it = response.find(http::field::location); it != response.end())
-      answer.location = std::string(it->value());
-    answer.body = std::move(response.body());
-    return answer;
-  }
-
-  /// One GET of `target` on url's origin: resolve, connect (each address in turn), TLS, exchange.
-  expected<HttpAnswer, TrackerError> http_get_once(const TrackerUrl& url, const std::string& target,
-                                                   std::size_t body_limit,
-                                                   Clock::time_point deadline) {
-    auto addresses = resolve(url, deadline, options.timeout);
-    if (!addresses) return unexpected<TrackerError>(addresses.error());
-    std::vector<tcp::endpoint> endpoints;
-    for (const auto& a : *addresses) endpoints.emplace_back(a, url.port);
-
-    if (url.scheme == TrackerScheme::http) {
-      beast::tcp_stream stream(io);
-      stream.expires_at(deadline);
-      auto connected = run([&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
-      if (connected.ec) return unexpected<TrackerError>(io_error(url, connected.ec, "connecting"));
-      return exchange(stream, url, target, body_limit, nullptr);
-    }
-
-    auto context = tls_context();
-    if (!context) {
-      TrackerError e = context.error();
-      e.message = url.redacted() + ": " + e.message;
-      return unexpected<TrackerError>(std::move(e));
-    }
-    beast::ssl_stream<beast::tcp_stream> stream(io, **context);
-    SSL* handle = stream.native_handle();
-    const bool ip_literal = IpAddress::parse(url.host).has_value();
-    // SNI is for host names only (RFC 6066 forbids IP literals there).
-    // (SSL_set_tlsext_host_name is a macro with a C-style cast; this is what it expands to.)
-    if (!ip_literal && SSL_ctrl(handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                                const_cast<char*>(url.host.c_str())) != 1)
-      return failure(TrackerErrc::tls_error, url.redacted() + ": cannot set the TLS server name");
-    if (options.insecure) {
-      stream.set_verify_mode(ssl::verify_none);
-    } else {
-      stream.set_verify_mode(ssl::verify_peer);
-      const int ok = ip_literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), url.host.c_str())
-                                : SSL_set1_host(handle, url.host.c_str());
-      if (ok != 1)
-        return failure(TrackerErrc::tls_error, url.redacted() + ": cannot set the name to verify");
-    }
-    beast::get_lowest_layer(stream).expires_at(deadline);
-    auto connected = run([&](auto handler) {
-      beast::get_lowest_layer(stream).async_connect(endpoints, std::move(handler));
-    });
-    if (connected.ec) return unexpected<TrackerError>(io_error(url, connected.ec, "connecting"));
-    auto shaken = run([&](auto handler) {
-      stream.async_handshake(ssl::stream_base::client, std::move(handler));
-    });
-    if (shaken.ec)
-      return unexpected<TrackerError>(io_error(url, shaken.ec, "TLS handshake", handle));
-    return exchange(stream, url, target, body_limit, handle);
-  }
-
-  /// GET with redirects; the body of the final 2xx answer.
-  expected<std::string, TrackerError> http_get(const TrackerUrl& start, std::string target,
-                                               std::size_t body_limit,
-                                               Clock::time_point deadline) {
-    TrackerUrl url = start;
-    for (int redirects = 0;; ++redirects) {
-      auto answer = http_get_once(url, target, body_limit, deadline);
-      if (!answer) return unexpected<TrackerError>(answer.error());
-      const unsigned status = answer->status;
-      const std::string status_text = "HTTP " + std::to_string(status) +
-                                      (answer->reason.empty() ? "" : " " + answer->reason);
-      const bool redirect =
-          status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-      if (redirect) {
-        if (redirects >= options.max_redirects)
-          return failure(TrackerErrc::redirect_error,
-                         start.redacted() + ": too many redirects (more than " +
-                             std::to_string(options.max_redirects) + ")");
-        const std::string& location = answer->location;
-        if (location.empty())
-          return failure(TrackerErrc::redirect_error,
-                         url.redacted() + ": " + status_text + " without a Location header");
-        if (location.starts_with("/") && !location.starts_with("//")) {
-          target = location;  // same origin
-        } else if (location.find("://") == std::string::npos) {
-          // Relative to the current path's directory.
-          const std::string dir = url.path.substr(0, url.path.rfind('/') + 1);
-          target = dir + location;
-        } else {
-          auto next = parse_tracker_url(location);
-          if (!next)
-            return failure(TrackerErrc::redirect_error,
-                           url.redacted() + ": unusable redirect: " + next.error().message);
-          if (next->scheme == TrackerScheme::udp)
-            return failure(TrackerErrc::redirect_error,
-                           url.redacted() + ": redirect to a udp:// URL is not followed");
-          if (url.scheme == TrackerScheme::https && next->scheme == TrackerScheme::http)
-            return failure(TrackerErrc::redirect_error,
-                           url.redacted() + ": refusing a redirect from https:// to http:// (" +
-                               next->redacted() + ")");
-          url = std::move(*next);
-          target = url.target();
-        }
-        for (char c : target)
-          if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-            return failure(TrackerErrc::redirect_error,
-                           url.redacted() + ": redirect Location with unescaped characters");
-        continue;
-      }
-      if (status < 200 || status > 299)
-        return failure(TrackerErrc::http_status,
-                       url.redacted() + ": " + status_text +
-                           (answer->body.empty() ? "" : ": " + excerpt(answer->body)));
-      return std::move(answer->body);
-    }
-  }
 
   // ---- UDP ------------------------------------------------------------------------------------
 
@@ -696,7 +325,10 @@ struct TrackerClient::Impl {
           socket.cancel(ignored);
         }
       });
-      OpResult got;
+      struct {
+        error_code ec = net::error::operation_aborted;
+        std::size_t bytes = 0;
+      } got;
       socket.async_receive(net::buffer(buffer), [&](error_code ec, std::size_t n) {
         got.ec = ec;
         got.bytes = n;
@@ -848,14 +480,15 @@ struct TrackerClient::Impl {
                                                     const AnnounceRequest& request) {
     const auto deadline = Clock::now() + options.timeout;
     if (url.scheme != TrackerScheme::udp) {
-      auto body = http_get(url, url.target_with(encode_announce_query(request)),
-                           kMaxAnnounceResponseSize, deadline);
-      if (!body) return unexpected<TrackerError>(body.error());
-      auto decoded = decode_announce_response(*body);
+      auto answer = http.get(url, url.target_with(encode_announce_query(request)),
+                             kMaxAnnounceResponseSize, deadline);
+      if (!answer) return unexpected<TrackerError>(answer.error());
+      const std::string& body = answer->body;
+      auto decoded = decode_announce_response(body);
       if (!decoded)
         return failure(TrackerErrc::bad_response,
                        url.redacted() + ": not a tracker response (" + decoded.error().message() +
-                           "): " + excerpt(*body));
+                           "): " + excerpt(body));
       return std::move(*decoded);
     }
 
@@ -905,14 +538,15 @@ struct TrackerClient::Impl {
       if (!scrape_url) return unexpected<TrackerError>(scrape_url.error());
       ScrapeRequest request;
       request.info_hashes = hashes;
-      auto body = http_get(*scrape_url, scrape_url->target_with(encode_scrape_query(request)),
-                           kMaxScrapeResponseSize, deadline);
-      if (!body) return unexpected<TrackerError>(body.error());
-      auto decoded = decode_scrape_response(*body);
+      auto answer = http.get(*scrape_url, scrape_url->target_with(encode_scrape_query(request)),
+                             kMaxScrapeResponseSize, deadline);
+      if (!answer) return unexpected<TrackerError>(answer.error());
+      const std::string& body = answer->body;
+      auto decoded = decode_scrape_response(body);
       if (!decoded)
         return failure(TrackerErrc::bad_response,
                        scrape_url->redacted() + ": not a scrape response (" +
-                           decoded.error().message() + "): " + excerpt(*body));
+                           decoded.error().message() + "): " + excerpt(body));
       return std::move(*decoded);
     }
 

@@ -128,7 +128,7 @@ TEST(CliInfo, TextShowsEverythingAboutSample) {
                            "  tier 1:  udp://tracker.opentracker.com:80/announce",
                            "  tier 2:  tracker.publicbt.com:80/announce",
                            "files (2, 1 pad file not shown (--pad)):", "  └── sample/ (45 B)",
-                           "      ├── text_file2.txt (25 B)", "      └── text_file.txt (20 B)"})
+                           "      ├── [1] text_file2.txt (25 B)", "      └── [2] text_file.txt (20 B)"})
     EXPECT_TRUE(contains(r.out, std::string(line) + "\n")) << "missing '" << line << "' in:\n" << r.out;
   EXPECT_FALSE(contains(r.out, "info-hash v2"));
 

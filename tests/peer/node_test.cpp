@@ -196,6 +196,56 @@ TEST(NodeCreateTest, ListensOnEphemeralPortAndRejectsBadInput) {
   EXPECT_FALSE(node->save_resume_data().has_value());  // no state dir
 }
 
+// The same content made twice with different trackers has one info-hash. A node that reloads the
+// torrent from its resume file (with the first tracker) and is given the second .torrent must
+// announce to the second tracker too.
+TEST(NodeTrackersTest, ReaddedTorrentAnnouncesToItsNewTrackers) {
+  shoal::test::TempDir dir("shoal-node-trackers-");
+  write_file(dir / "content" / "x.bin", random_bytes(100 * 1024, 3));
+  // Nothing listens on these ports: each announce ends as a tracker_error naming its URL.
+  auto torrent_with = [&](const std::string& tracker) {
+    lt::file_storage files;
+    lt::add_files(files, (dir / "content").string());
+    lt::create_torrent ct(files, 16 * 1024);
+    ct.add_tracker(tracker);
+    lt::set_piece_hashes(ct, dir.path().string());
+    std::vector<char> buf;
+    lt::bencode(std::back_inserter(buf), ct.generate());
+    return std::string(buf.begin(), buf.end());
+  };
+  const std::string first_url = "http://127.0.0.1:1/announce";
+  const std::string second_url = "http://127.0.0.1:2/announce";
+  const std::string first = torrent_with(first_url);
+  const std::string second = torrent_with(second_url);
+  const fs::path state = dir / "state";
+  // Polls until the node reports an announce to `url` (an error or a reply), up to 30 s.
+  auto announces_to = [](Node& node, const std::string& url) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (const auto& e : node.poll(200ms))
+        if ((e.kind == EventKind::tracker_error || e.kind == EventKind::tracker_reply) &&
+            e.tracker_url == url)
+          return true;
+    }
+    return false;
+  };
+  {
+    auto node = make_node(state);
+    ASSERT_TRUE(node);
+    auto id = node->add_torrent(torrent_params(first, dir.path()));
+    ASSERT_TRUE(id.has_value()) << id.error();
+    ASSERT_TRUE(announces_to(*node, first_url));
+    ASSERT_TRUE(node->save_resume_data().has_value());
+  }
+  auto node = make_node(state);
+  ASSERT_TRUE(node);
+  ASSERT_EQ(node->statuses().size(), 1u);
+  auto id = node->add_torrent(torrent_params(second, dir.path()));
+  ASSERT_TRUE(id.has_value()) << id.error();
+  EXPECT_TRUE(announces_to(*node, second_url));
+  EXPECT_EQ(node->statuses().size(), 1u);
+}
+
 TEST_F(NodeTest, DownloadsFromDirectPeerAndBytesMatch) {
   auto leech = make_node();
   ASSERT_TRUE(leech);

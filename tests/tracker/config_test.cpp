@@ -64,6 +64,8 @@ sweep_interval = 30
 full_scrape = true
 scrape_max_hashes = 100
 shards = 256
+client_allow = ["-qB", "-LT"]
+max_rate = 100
 
 [udp]
 listen = ["0.0.0.0:6881", "[::]:6881"]
@@ -98,6 +100,24 @@ json = true
 user = "shoal"
 group = "nogroup"
 admin_token = "0123456789abcdef0123456789abcdef"
+
+[accounts]
+registration = "invite"
+min_password_length = 12
+password_cost = 16
+session_lifetime = 3600
+remember_lifetime = 86400
+login_max_failures = 7
+login_max_failures_per_address = 50
+login_lockout = 600
+initial_admin = "root"
+
+[api]
+listen = ["127.0.0.1:8443"]
+threads = 3
+max_body_bytes = 32768
+rate_limit = 2.5
+rate_burst = 20
 )";
 
 TEST(Config, DefaultsAreValid) {
@@ -159,6 +179,13 @@ TEST(Config, FullExampleSetsEveryField) {
   EXPECT_EQ(cfg.process.group, "nogroup");
   EXPECT_EQ(cfg.process.admin_token, "0123456789abcdef0123456789abcdef");
 
+  EXPECT_EQ(cfg.accounts.registration, "invite");
+  EXPECT_EQ(cfg.accounts.min_password_length, 12u);
+  EXPECT_EQ(cfg.accounts.password_cost, 16u);
+  EXPECT_EQ(cfg.accounts.initial_admin, "root");
+  EXPECT_EQ(cfg.api.listen, (std::vector<std::string>{"127.0.0.1:8443"}));
+  EXPECT_EQ(cfg.api.rate_limit, 2.5);
+
   // Nothing is left at its default: the example really covers every key.
   const std::string defaults_text = to_toml(TrackerConfig{});
   const std::string example_text = to_toml(cfg);
@@ -170,7 +197,7 @@ TEST(Config, FullExampleSetsEveryField) {
     EXPECT_NE(a, b) << "left at default";
     ++compared;
   }
-  EXPECT_EQ(compared, 33);  // every key
+  EXPECT_EQ(compared, 35 + 14);  // every key (+ [accounts] and [api])
 }
 
 TEST(Config, FullExampleFromFile) {
@@ -276,7 +303,10 @@ TEST(Config, OutOfRange) {
                 "tracker.interval_jitter: must be between 0.0 and 0.5"},
            Case{"[tracker]\ninterval_jitter = nan",
                 "tracker.interval_jitter: must be between 0.0 and 0.5"},
-           Case{"[tracker]\nmode = \"private\"", "tracker.mode: must be \"public\" or \"listed\""},
+           Case{"[tracker]\nmode = \"secret\"",
+                "tracker.mode: must be \"public\", \"listed\" or \"private\""},
+           Case{"[tracker]\nclient_allow = [\"\"]", "tracker.client_allow[0]: \"\" is not a peer_id prefix"},
+           Case{"[tracker]\nmax_rate = 0", "tracker.max_rate: must be between 1 and 1048576"},
            Case{"[log]\nlevel = \"verbose\"", "log.level: must be one of \"trace\", \"debug\""},
            Case{"[http]\nmax_request_bytes = 100",
                 "http.max_request_bytes: must be between 1024 and 65536"},
@@ -523,6 +553,38 @@ TEST(ToToml, WholeNumberJitterStaysAFloat) {
   c.tracker.interval_jitter = 0;
   const std::string text = to_toml(c);
   EXPECT_NE(text.find("\ninterval_jitter = 0.0\n"), std::string::npos) << text;
+}
+
+TEST(Config, PrivateModeAndItsKeys) {
+  const auto cfg = load_ok("[tracker]\nmode = \"private\"\nclient_allow = [\"-TR\"]\nmax_rate = 10\n");
+  EXPECT_EQ(cfg.tracker.mode, TrackerMode::private_mode);
+  EXPECT_EQ(cfg.tracker.client_allow, std::vector<std::string>{"-TR"});
+  EXPECT_EQ(cfg.tracker.max_rate, 10u);
+  EXPECT_EQ(validate(cfg), std::nullopt);
+  const auto back = load_config_string(to_toml(cfg));
+  ASSERT_TRUE(back.has_value()) << back.error();
+  EXPECT_EQ(*back, cfg);
+  EXPECT_NE(to_toml(cfg).find("mode = \"private\""), std::string::npos);
+}
+
+// --- accounts ---
+TEST(Config, AccountsAndApiRules) {
+  EXPECT_FALSE(load_config_string("[accounts]\nregistration = \"maybe\"\n"));
+  EXPECT_FALSE(load_config_string("[accounts]\npassword_cost = 9\n"));
+  EXPECT_FALSE(load_config_string("[accounts]\nmin_password_length = 4\n"));
+  EXPECT_FALSE(load_config_string("[api]\nrate_limit = -1\n"));
+  TrackerConfig c;
+  c.accounts.initial_admin = "no spaces allowed";
+  auto problem = validate(c);
+  ASSERT_TRUE(problem);
+  EXPECT_TRUE(problem->starts_with("accounts.initial_admin:")) << *problem;
+  c.accounts.initial_admin = "";
+  EXPECT_EQ(validate(c), std::nullopt);
+  c.api.listen = {"127.0.0.1:7000"};
+  c.http.listen = {"127.0.0.1:7000"};
+  problem = validate(c);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("api.listen"), std::string::npos) << *problem;
 }
 
 }  // namespace

@@ -983,6 +983,173 @@ TEST_F(HttpServerTest, StopLetsAResponseInProgressFinish) {
   EXPECT_TRUE(c.wait_closed(2s));
 }
 
+// ---- deferred responses (HttpResponse::defer) -----------------------------------------------
+
+TEST_F(HttpServerTest, DeferredResponseIsCompletedFromAnotherThread) {
+  std::vector<std::thread> workers;
+  start({}, [&](const HttpRequest& req, HttpResponse& res) {
+    HttpCompletion done = res.defer();
+    workers.emplace_back([done, path = std::string(req.path())] {
+      std::this_thread::sleep_for(50ms);
+      HttpResponse r;
+      r.status = 201;
+      r.content_type = "application/json";
+      r.body = "late " + path;
+      r.add_header("X-Late", "1");
+      done.complete(std::move(r));
+      done.complete(HttpResponse{});  // a second complete() is ignored
+    });
+  });
+  Client c(m_port);
+  for (int i = 0; i < 2; ++i) {  // the connection stays usable (keep-alive) afterwards
+    ASSERT_TRUE(c.send(get("/x" + std::to_string(i))));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 201);
+    EXPECT_EQ(r->body, "late /x" + std::to_string(i));
+    EXPECT_EQ(r->header("x-late"), "1");
+    EXPECT_EQ(r->header("content-type"), "application/json");
+  }
+  m_server->stop();
+  for (auto& t : workers) t.join();
+}
+
+TEST_F(HttpServerTest, DeferredResponseDoesNotBlockTheIoThread) {
+  // One I/O thread: while /slow waits for its worker, /fast on another connection is answered.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::thread worker;
+  std::atomic<bool> deferred{false};
+  m_server = std::make_unique<HttpServer>(HttpServerOptions{}, [&](const HttpRequest& req,
+                                                                   HttpResponse& res) {
+    if (req.path() == "/fast") {
+      res.body = "fast";
+      return;
+    }
+    HttpCompletion done = res.defer();
+    deferred = true;
+    worker = std::thread([done, released] {
+      released.wait();
+      HttpResponse r;
+      r.body = "slow";
+      done.complete(std::move(r));
+    });
+  });
+  auto bound = m_server->listen("127.0.0.1:0");
+  ASSERT_TRUE(bound);
+  m_server->run(1);
+  Client slow(bound->port);
+  ASSERT_TRUE(slow.send(get("/slow")));
+  ASSERT_TRUE(eventually([&] { return deferred.load(); }));
+  Client fast(bound->port);
+  ASSERT_TRUE(fast.send(get("/fast")));
+  auto f = fast.read_response();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->body, "fast");
+  release.set_value();
+  auto s = slow.read_response();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->body, "slow");
+  worker.join();
+}
+
+TEST_F(HttpServerTest, DroppedOrInvalidDeferredResponseGives500) {
+  std::mutex held_mutex;
+  std::vector<HttpCompletion> held;
+  start({}, [&](const HttpRequest& req, HttpResponse& res) {
+    HttpCompletion done = res.defer();
+    if (req.path() == "/invalid") {
+      HttpResponse r;
+      r.add_header("Content-Length", "3");  // the server owns this header
+      done.complete(std::move(r));
+    } else if (req.path() == "/dropped") {
+      std::thread([done] { (void)done; }).detach();  // the last copy dies without complete()
+    } else {
+      std::lock_guard lock(held_mutex);
+      held.push_back(done);
+    }
+  });
+  for (const char* path : {"/invalid", "/dropped"}) {
+    Client c(m_port);
+    ASSERT_TRUE(c.send(get(path)));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 500) << path;
+  }
+  EXPECT_GE(m_server->stats().handler_errors, 1u);
+}
+
+TEST_F(HttpServerTest, StopLetsADeferredResponseFinish) {
+  std::thread worker;
+  std::atomic<bool> deferred{false};
+  start({}, [&](const HttpRequest&, HttpResponse& res) {
+    HttpCompletion done = res.defer();
+    deferred = true;
+    worker = std::thread([done] {
+      std::this_thread::sleep_for(300ms);
+      HttpResponse r;
+      r.body = "finished";
+      done.complete(std::move(r));
+    });
+  });
+  Client c(m_port);
+  ASSERT_TRUE(c.send(get("/slow")));
+  ASSERT_TRUE(eventually([&] { return deferred.load(); }));
+  m_server->stop();
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "finished");
+  EXPECT_EQ(lower(r->header("connection")), "close");
+  worker.join();
+}
+
+TEST_F(HttpServerTest, StopDoesNotWaitForeverForADeferredResponse) {
+  HttpServerOptions options;
+  options.shutdown_grace = 200ms;
+  std::mutex held_mutex;
+  std::vector<HttpCompletion> held;
+  start(options, [&](const HttpRequest&, HttpResponse& res) {
+    std::lock_guard lock(held_mutex);
+    held.push_back(res.defer());
+  });
+  Client c(m_port);
+  ASSERT_TRUE(c.send(get("/never")));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(held_mutex);
+    return held.size() == 1;
+  }));
+  const auto begin = Clock::now();
+  m_server->stop();
+  EXPECT_LT(Clock::now() - begin, 5s);
+  EXPECT_TRUE(c.wait_closed(2s));
+  EXPECT_EQ(m_server->open_connections(), 0u);
+  // Completing after stop, and after the server is gone, does nothing (and does not crash).
+  held.front().complete(HttpResponse{});
+  m_server.reset();
+  HttpCompletion late = held.front();
+  held.clear();
+  late.complete(HttpResponse{});
+}
+
+TEST(HttpResponseTest, DeferOutsideAServerThrowsAndATestDeferrerWorks) {
+  HttpResponse plain;
+  EXPECT_THROW(plain.defer(), std::logic_error);
+  EXPECT_FALSE(plain.deferred());
+
+  std::optional<HttpResponse> delivered;
+  HttpResponse res;
+  res.set_deferrer([&] { return HttpCompletion([&](HttpResponse r) { delivered = std::move(r); }); });
+  {
+    HttpCompletion done = res.defer();
+    EXPECT_TRUE(res.deferred());
+    EXPECT_TRUE(done);
+    EXPECT_THROW(res.defer(), std::logic_error);
+  }  // dropped without complete(): delivered as 500
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->status, 500u);
+  EXPECT_FALSE(HttpCompletion{});
+}
+
 TEST_F(HttpServerTest, ListenErrors) {
   start();
   for (const char* bad : {"localhost:80", "127.0.0.1", "::1:80", "127.0.0.1:99999", ""}) {

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
+#include <vector>
 
 using shoal::tracker::PeerTable;
 
@@ -143,5 +145,43 @@ TEST(PeerTable, VisitFromStopsAndWraps) {
     n = 0;
     t.visit_from(start, [&](const GoodRec&) { ++n; return true; });
     EXPECT_EQ(n, 5);
+  }
+}
+
+// visit_from walks 32-slot blocks: on a table of several blocks, from any start (aligned or
+// not, near the end), it must visit exactly the records, in slot order from `start`, wrapping.
+TEST(PeerTable, VisitFromMatchesSlotOrderAcrossBlocks) {
+  PeerTable<GoodRec> t;
+  for (std::uint32_t i = 1; i <= 300; ++i) {
+    GoodRec r;
+    r.address = i;
+    r.port = static_cast<std::uint16_t>(1000 + i);
+    t.insert(r, 11);
+  }
+  ASSERT_GE(t.capacity(), 512u);
+  std::vector<std::uint32_t> slot_order;  // for_each visits in slot order from slot 0
+  t.for_each([&](const GoodRec& r) { slot_order.push_back(r.address); });
+  ASSERT_EQ(slot_order.size(), 300u);
+  // The slot index of each record, to rotate the expected order to `start`.
+  for (std::uint64_t start : {0ull, 1ull, 31ull, 32ull, 33ull, 200ull, 511ull, 1000ull + 512 * 3}) {
+    std::vector<std::uint32_t> seen;
+    t.visit_from(start, [&](const GoodRec& r) {
+      seen.push_back(r.address);
+      return true;
+    });
+    ASSERT_EQ(seen.size(), 300u) << "start " << start;
+    // `seen` is a rotation of slot order: find where it starts and compare element by element.
+    const auto pos = std::find(slot_order.begin(), slot_order.end(), seen.front()) - slot_order.begin();
+    for (std::size_t k = 0; k < seen.size(); ++k)
+      ASSERT_EQ(seen[k], slot_order[(static_cast<std::size_t>(pos) + k) % slot_order.size()])
+          << "start " << start << " k " << k;
+    // Stopping early: exactly the first 7 of that order.
+    std::vector<std::uint32_t> first7;
+    t.visit_from(start, [&](const GoodRec& r) {
+      first7.push_back(r.address);
+      return first7.size() < 7;
+    });
+    ASSERT_EQ(first7.size(), 7u);
+    EXPECT_TRUE(std::equal(first7.begin(), first7.end(), seen.begin())) << "start " << start;
   }
 }

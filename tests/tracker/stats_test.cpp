@@ -55,3 +55,22 @@ TEST(TrackerStats, PrometheusAndJsonCarryTheFigures) {
   EXPECT_NE(json.find("\"peers\":8"), std::string::npos);
   EXPECT_NE(json.find("\"connect\":{\"total\":3"), std::string::npos);
 }
+
+TEST(TrackerStats, UdpServerCountersInMetricsAndStats) {
+  TrackerStats stats;
+  TrackerStats::Gauges g;
+  g.udp_received = 1000;
+  g.udp_sent = 990;
+  g.udp_dropped = 7;
+  g.udp_batches = 40;
+  const std::string text = stats.prometheus({}, g);
+  EXPECT_NE(text.find("# TYPE shoal_udp_datagrams_total counter"), std::string::npos);
+  EXPECT_NE(text.find("shoal_udp_datagrams_total{direction=\"received\"} 1000\n"), std::string::npos);
+  EXPECT_NE(text.find("shoal_udp_datagrams_total{direction=\"sent\"} 990\n"), std::string::npos);
+  EXPECT_NE(text.find("shoal_udp_datagrams_total{direction=\"dropped\"} 7\n"), std::string::npos);
+  EXPECT_NE(text.find("shoal_udp_batches_total 40\n"), std::string::npos);
+  const std::string json = stats.json({}, g);
+  EXPECT_NE(json.find("\"udp_server\":{\"received\":1000,\"sent\":990,\"dropped\":7,\"batches\":40}"),
+            std::string::npos)
+      << json;
+}

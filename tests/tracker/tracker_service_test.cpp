@@ -271,3 +271,223 @@ TEST(TrackerServiceUdp, GarbageIsDroppedSilentlyAndRefusalsAreErrors) {
   ASSERT_TRUE(decoded);
   EXPECT_TRUE(std::holds_alternative<udp_tracker::ErrorResponse>(*decoded));
 }
+
+// ---- private mode ----------------------------------------------------------------------------
+
+namespace {
+
+const std::string kAlicePasskey(32, 'a');
+const std::string kBobPasskey(32, 'b');  // disabled
+
+struct PrivateFixture {
+  static TrackerSettings private_settings() {
+    TrackerSettings s;
+    s.mode = TrackerMode::private_mode;
+    return s;
+  }
+  PrivateFixture()
+      : access(TrackerMode::private_mode), ids(120, 60),
+        service(settings, store, access, stats, ids, &registry, &accounting) {
+    RegistryData d;
+    d.users = {{1, kAlicePasskey, true}, {2, kBobPasskey, false}};
+    d.torrents = {{10, sha1("hybrid"), sha256("hybrid"), false, false},
+                  {11, sha1("free"), std::nullopt, true, false}};
+    registry.replace(d);
+  }
+  TrackerSettings settings = private_settings();
+  SwarmStore store{SwarmStore::Options{}};
+  AccessList access;
+  TrackerStats stats;
+  ConnectionIds ids;
+  PrivateRegistry registry;
+  Accounting accounting{Accounting::Options{}};
+  TrackerService service;
+  TrackerService::Scratch scratch;
+
+  shoal::AnnounceResponse announce(const shoal::AnnounceRequest& r, std::string_view passkey,
+                                   const char* ip = "10.0.0.1", std::uint32_t now = kNow) {
+    std::string body;
+    service.http_announce(encode_announce_query(r), *IpAddress::parse(ip), now, scratch, body, passkey);
+    auto decoded = decode_announce_response(body);
+    EXPECT_TRUE(decoded) << body;
+    return decoded ? *decoded : shoal::AnnounceResponse{};
+  }
+};
+
+std::string failure_of(const shoal::AnnounceResponse& r) { return r.failure_reason.value_or(""); }
+
+}  // namespace
+
+TEST(TrackerServicePrivate, RequiresAKnownEnabledPasskeyAndARegisteredTorrent) {
+  PrivateFixture f;
+  const auto req = http_request(sha1("hybrid"), 6881, 100);
+  EXPECT_EQ(failure_of(f.announce(req, "")), kPasskeyRequiredReason);
+  EXPECT_EQ(failure_of(f.announce(req, std::string(32, 'f'))), kUnknownPasskeyReason);
+  EXPECT_EQ(failure_of(f.announce(req, kBobPasskey)), kUserDisabledReason);
+  EXPECT_EQ(failure_of(f.announce(http_request(sha1("other"), 6881, 100), kAlicePasskey)),
+            kUnregisteredTorrentReason);
+  EXPECT_EQ(f.stats.total(Protocol::http, Event::failure), 4u);
+  EXPECT_EQ(f.store.totals().leechers, 0u);
+
+  auto ok = f.announce(req, kAlicePasskey);
+  EXPECT_FALSE(ok.failure_reason);
+  EXPECT_EQ(ok.incomplete, 1);
+  // `?passkey=` works too.
+  auto q = req;
+  q.passkey = kAlicePasskey;
+  q.port = 6882;
+  EXPECT_FALSE(f.announce(q, "").failure_reason);
+}
+
+TEST(TrackerServicePrivate, HybridHashesAnnounceIntoOneSwarm) {
+  PrivateFixture f;
+  f.announce(http_request(sha1("hybrid"), 6881, 0), kAlicePasskey, "10.0.0.1");
+  auto r = f.announce(http_request(truncated_v2(sha256("hybrid")), 6882, 100), kAlicePasskey, "10.0.0.2");
+  EXPECT_FALSE(r.failure_reason);
+  EXPECT_EQ(r.complete, 1);
+  EXPECT_EQ(r.incomplete, 1);
+  ASSERT_EQ(r.peers.size(), 1u);
+  EXPECT_EQ(r.peers[0].endpoint, *PeerEndpoint::parse("10.0.0.1:6881"));
+  EXPECT_EQ(f.store.totals().torrents, 1u);
+
+  // Scraping either hash reports the one swarm; a passkey is required.
+  std::string body;
+  ScrapeRequest s;
+  s.info_hashes = {sha1("hybrid"), truncated_v2(sha256("hybrid")), sha1("other")};
+  f.service.http_scrape(encode_scrape_query(s), kNow, f.scratch, body, kAlicePasskey);
+  auto scraped = decode_scrape_response(body);
+  ASSERT_TRUE(scraped) << body;
+  EXPECT_EQ(scraped->files.at(sha1("hybrid")).complete, 1);
+  EXPECT_EQ(scraped->files.at(truncated_v2(sha256("hybrid"))).incomplete, 1);
+  EXPECT_EQ(scraped->files.at(sha1("other")).complete, 0);
+  f.service.http_scrape(encode_scrape_query(s), kNow, f.scratch, body, "");
+  EXPECT_EQ(decode_scrape_response(body)->failure_reason, std::string(kPasskeyRequiredReason));
+}
+
+TEST(TrackerServicePrivate, AnnouncesAreAccountedWithTheTorrentsFlags) {
+  PrivateFixture f;
+  auto req = http_request(sha1("hybrid"), 6881, 100);
+  req.event = AnnounceEvent::started;
+  f.announce(req, kAlicePasskey, "10.0.0.1", kNow);
+  req.event = AnnounceEvent::none;
+  req.uploaded = 3000;
+  req.downloaded = 4000;
+  f.announce(req, kAlicePasskey, "10.0.0.1", kNow + 60);
+  auto free_req = http_request(sha1("free"), 6881, 100);
+  f.announce(free_req, kAlicePasskey, "10.0.0.1", kNow);
+  free_req.uploaded = 10;
+  free_req.downloaded = 20;
+  free_req.event = AnnounceEvent::completed;
+  f.announce(free_req, kAlicePasskey, "10.0.0.1", kNow + 60);
+
+  auto batch = f.accounting.take_batch();
+  ASSERT_EQ(batch.deltas.size(), 2u);
+  for (const auto& d : batch.deltas) {
+    EXPECT_EQ(d.user_id, 1);
+    if (d.torrent_id == 10) {
+      EXPECT_EQ(d.uploaded, 3000u);
+      EXPECT_EQ(d.downloaded, 4000u);
+      EXPECT_FALSE(d.completed);
+    } else {
+      EXPECT_EQ(d.torrent_id, 11);
+      EXPECT_EQ(d.uploaded, 10u);
+      EXPECT_EQ(d.downloaded, 0u);  // freeleech
+      EXPECT_TRUE(d.completed);
+    }
+  }
+  // Refused announces are not accounted.
+  f.announce(req, kBobPasskey);
+  EXPECT_TRUE(f.accounting.take_batch().empty());
+}
+
+TEST(TrackerServicePrivate, UdpCarriesThePasskeyAsUrlData) {
+  PrivateFixture f;
+  const auto from = *PeerEndpoint::parse("10.0.0.1:5000");
+  const auto roundtrip = [&](const udp_tracker::Request& req, std::uint32_t now = kNow) {
+    std::string packet, reply;
+    udp_tracker::encode(req, packet);
+    f.service.udp_datagram(packet, from, now, f.scratch, reply);
+    auto r = udp_tracker::decode_response(reply, AddressFamily::v4);
+    EXPECT_TRUE(r) << "reply of " << reply.size() << " bytes";
+    return r ? *r : udp_tracker::Response{};
+  };
+  auto connected = roundtrip(udp_tracker::ConnectRequest{1});
+  const auto cid = std::get<udp_tracker::ConnectResponse>(connected).connection_id;
+  const auto error_of = [&](const udp_tracker::AnnounceRequest& a) {
+    auto r = roundtrip(a);
+    auto* e = std::get_if<udp_tracker::ErrorResponse>(&r);
+    return e ? e->message : std::string("(not an error)");
+  };
+  auto a = udp_announce_req(cid, sha1("hybrid"), 6881, 0);
+  EXPECT_EQ(error_of(a), kPasskeyRequiredReason);  // no URLData
+  const std::string unknown = "/announce/" + std::string(32, 'f');
+  a.url_data = unknown;
+  EXPECT_EQ(error_of(a), kUnknownPasskeyReason);
+  const std::string bob = "/announce/" + kBobPasskey;
+  a.url_data = bob;
+  EXPECT_EQ(error_of(a), kUserDisabledReason);
+  const std::string alice = "/announce/" + kAlicePasskey;
+  a.url_data = alice;
+  a.info_hash = sha1("other");
+  EXPECT_EQ(error_of(a), kUnregisteredTorrentReason);
+
+  // Registered, by its truncated v2 hash: served into the hybrid's swarm and accounted.
+  a.info_hash = truncated_v2(sha256("hybrid"));
+  auto ok = roundtrip(a);
+  auto* r = std::get_if<udp_tracker::AnnounceResponse>(&ok);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->seeders, 1u);
+  EXPECT_EQ(f.store.scrape(sha1("hybrid")).seeders, 1u);
+  a.uploaded = 777;
+  ASSERT_NE(std::get_if<udp_tracker::AnnounceResponse>(&ok), nullptr);
+  auto second = roundtrip(a, kNow + 30);
+  ASSERT_NE(std::get_if<udp_tracker::AnnounceResponse>(&second), nullptr);
+  auto batch = f.accounting.take_batch();
+  ASSERT_EQ(batch.deltas.size(), 1u);
+  EXPECT_EQ(batch.deltas[0].torrent_id, 10);
+  EXPECT_EQ(batch.deltas[0].uploaded, 777u);
+
+  // UDP scrape (no URLData in BEP 41 scrapes): registered torrents only.
+  const Sha1Digest hashes[] = {truncated_v2(sha256("hybrid")), sha1("other")};
+  auto scraped = roundtrip(udp_tracker::ScrapeRequest{cid, 9, udp_tracker::InfoHashList(hashes)});
+  auto* sr = std::get_if<udp_tracker::ScrapeResponse>(&scraped);
+  ASSERT_NE(sr, nullptr);
+  ASSERT_EQ(sr->stats.size(), 2u);
+  EXPECT_EQ(sr->stats[0].seeders, 1u);
+  EXPECT_EQ(sr->stats[1].seeders, 0u);
+}
+
+TEST(TrackerServicePrivate, ClientAllowListByPeerIdPrefix) {
+  PrivateFixture f;
+  f.settings.client_allow = {"-qB", "-TR"};
+  auto req = http_request(sha1("hybrid"), 6881, 100);  // peer_id "-LT2080-..."
+  EXPECT_EQ(failure_of(f.announce(req, kAlicePasskey)), kClientNotAllowedReason);
+  req.peer_id = *PeerId::from_bytes("-qB4500-abcdefghijkl");
+  EXPECT_FALSE(f.announce(req, kAlicePasskey).failure_reason);
+}
+
+TEST(TrackerServicePrivate, PublicModeIgnoresAPasskey) {
+  Fixture f;
+  std::string body;
+  f.service.http_announce(encode_announce_query(http_request(sha1("any"), 6881, 0)),
+                          *IpAddress::parse("10.0.0.1"), kNow, f.scratch, body, "whatever");
+  auto r = decode_announce_response(body);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->failure_reason);
+  EXPECT_EQ(r->complete, 1);
+  // The client allow list applies in every mode.
+  f.settings.client_allow = {"-TR"};
+  f.service.http_announce(encode_announce_query(http_request(sha1("any"), 6882, 0)),
+                          *IpAddress::parse("10.0.0.2"), kNow, f.scratch, body);
+  EXPECT_EQ(decode_announce_response(body)->failure_reason, std::string(kClientNotAllowedReason));
+}
+
+TEST(TrackerServicePrivate, PrivateModeWithoutRegistryIsAProgrammingError) {
+  TrackerSettings s;
+  s.mode = TrackerMode::private_mode;
+  SwarmStore store{SwarmStore::Options{}};
+  AccessList access(s.mode);
+  TrackerStats stats;
+  ConnectionIds ids(120, 60);
+  EXPECT_THROW(TrackerService(s, store, access, stats, ids), std::invalid_argument);
+}

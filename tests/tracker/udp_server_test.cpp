@@ -196,6 +196,8 @@ TEST(UdpServer, AnswersWithTheSendersAddressOverIpv4) {
   const auto c = server.counters();
   EXPECT_EQ(c.replies_sent, 2u);
   EXPECT_EQ(c.dropped(), 0u);
+  // Two datagrams sent one after the other, each answered before the next: two batches.
+  EXPECT_EQ(c.batches, 2u);
 }
 
 TEST(UdpServer, ServesIpv4AndIpv6FromTheSameWorkers) {

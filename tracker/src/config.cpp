@@ -1,5 +1,7 @@
 #include "shoal/tracker/config.hpp"
 
+#include "shoal/tracker/account_service.hpp"  // check_username
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -41,7 +43,10 @@ constexpr std::uint32_t kMaxConnections = 1'000'000;
 constexpr std::uint32_t kMinRequestBytes = 1'024;            // a real announce is ~300-600 bytes
 constexpr std::uint32_t kMaxRequestBytes = 65'536;
 constexpr std::uint32_t kMaxFlushSeconds = 3'600;
+constexpr std::uint32_t kMaxRateMib = 1'048'576;             // 1 TiB/s: no link is faster
 constexpr std::size_t kMinAdminTokenLength = 16;             // a bearer token must not be guessable
+constexpr std::uint32_t kMaxSessionSeconds = 31'536'000;      // a year
+constexpr std::array<std::string_view, 3> kRegistrationModes = {"open", "closed", "invite"};
 
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info",    "warn",
                                                         "error", "critical", "off"};
@@ -85,6 +90,12 @@ std::optional<std::string> check_listen_entry(const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_client_prefix(const std::string& text) {
+  if (text.empty() || text.size() > 20)
+    return "\"" + text + "\" is not a peer_id prefix (1-20 bytes, e.g. \"-qB\", \"-TR\")";
+  return std::nullopt;
+}
+
 std::optional<std::string> check_address_range(const std::string& text) {
   if (!AddressRange::parse(text))
     return "\"" + text +
@@ -109,6 +120,8 @@ void visit_fields(Config& c, Visitor&& v) {
   v(Key{"tracker", "scrape_max_hashes"}, c.tracker.scrape_max_hashes,
     UintRule{1, kMaxScrapeHashes});
   v(Key{"tracker", "shards"}, c.tracker.shards, UintRule{1, kMaxShards, true});
+  v(Key{"tracker", "client_allow"}, c.tracker.client_allow, ListRule{check_client_prefix});
+  v(Key{"tracker", "max_rate"}, c.tracker.max_rate, UintRule{1, kMaxRateMib});
 
   v(Key{"udp", "listen"}, c.udp.listen, ListRule{check_listen_entry});
   v(Key{"udp", "threads"}, c.udp.threads, UintRule{1, kMaxThreads});
@@ -140,6 +153,25 @@ void visit_fields(Config& c, Visitor&& v) {
   v(Key{"process", "user"}, c.process.user, StringRule{});
   v(Key{"process", "group"}, c.process.group, StringRule{});
   v(Key{"process", "admin_token"}, c.process.admin_token, StringRule{});
+
+  v(Key{"accounts", "registration"}, c.accounts.registration, StringRule{kRegistrationModes});
+  v(Key{"accounts", "min_password_length"}, c.accounts.min_password_length, UintRule{8, 128});
+  v(Key{"accounts", "password_cost"}, c.accounts.password_cost, UintRule{10, 20});
+  v(Key{"accounts", "session_lifetime"}, c.accounts.session_lifetime,
+    UintRule{300, kMaxSessionSeconds});
+  v(Key{"accounts", "remember_lifetime"}, c.accounts.remember_lifetime,
+    UintRule{300, kMaxSessionSeconds});
+  v(Key{"accounts", "login_max_failures"}, c.accounts.login_max_failures, UintRule{1, 1'000});
+  v(Key{"accounts", "login_max_failures_per_address"}, c.accounts.login_max_failures_per_address,
+    UintRule{1, 100'000});
+  v(Key{"accounts", "login_lockout"}, c.accounts.login_lockout, UintRule{1, 86'400});
+  v(Key{"accounts", "initial_admin"}, c.accounts.initial_admin, StringRule{});
+
+  v(Key{"api", "listen"}, c.api.listen, ListRule{check_listen_entry});
+  v(Key{"api", "threads"}, c.api.threads, UintRule{1, 64});
+  v(Key{"api", "max_body_bytes"}, c.api.max_body_bytes, UintRule{1'024, 1'048'576});
+  v(Key{"api", "rate_limit"}, c.api.rate_limit, DoubleRule{0.0, 100'000.0});
+  v(Key{"api", "rate_burst"}, c.api.rate_burst, UintRule{1, 100'000});
 }
 
 std::vector<Key> known_keys() {
@@ -161,7 +193,12 @@ std::string format_double(double value) {
 }
 
 std::string_view mode_name(TrackerMode mode) {
-  return mode == TrackerMode::listed ? "listed" : "public";
+  switch (mode) {
+    case TrackerMode::listed: return "listed";
+    case TrackerMode::private_mode: return "private";
+    case TrackerMode::public_mode: break;
+  }
+  return "public";
 }
 
 std::string quoted_list(std::span<const std::string_view> names) {
@@ -320,8 +357,10 @@ std::optional<std::string> read_value(const toml::node& node, TrackerMode& out, 
     out = TrackerMode::public_mode;
   else if (text->get() == mode_name(TrackerMode::listed))
     out = TrackerMode::listed;
+  else if (text->get() == mode_name(TrackerMode::private_mode))
+    out = TrackerMode::private_mode;
   else
-    return "must be \"public\" or \"listed\"";
+    return "must be \"public\", \"listed\" or \"private\"";
   return std::nullopt;
 }
 
@@ -480,7 +519,8 @@ std::optional<std::string> check_cross_rules(const TrackerConfig& c) {
 
   if (auto dup = find_duplicate_endpoint({{"udp.listen", &c.udp.listen}}, false)) return dup;
   if (auto dup = find_duplicate_endpoint({{"http.listen", &c.http.listen},
-                                          {"tls.listen", &c.tls.listen}},
+                                          {"tls.listen", &c.tls.listen},
+                                          {"api.listen", &c.api.listen}},
                                          true))
     return dup;
   if (!c.tls.listen.empty()) {
@@ -492,6 +532,9 @@ std::optional<std::string> check_cross_rules(const TrackerConfig& c) {
 
   if (c.storage.data_dir.empty()) return "storage.data_dir: must not be empty";
   if (c.storage.database.empty()) return "storage.database: must not be empty";
+  if (!c.accounts.initial_admin.empty() && check_username(c.accounts.initial_admin))
+    return "accounts.initial_admin: not a valid username (3-32 of A-Z a-z 0-9 . _ -, starting "
+           "with a letter or digit), or empty";
   if (!c.process.admin_token.empty() && c.process.admin_token.size() < kMinAdminTokenLength)
     return "process.admin_token: must be at least " + std::to_string(kMinAdminTokenLength) +
            " characters (or empty to disable /admin)";

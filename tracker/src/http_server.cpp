@@ -262,6 +262,46 @@ struct ServerCore {
   std::atomic<std::uint64_t> tls_failures{0};
   std::atomic<bool> stopping{false};
 
+  /// Deferred responses deliver through this gate; stop() closes it, after which a completion
+  /// (possibly arriving after the server is gone: completions share the gate, not the server)
+  /// does nothing.
+  struct Gate {
+    std::mutex mutex;
+    bool open = true;
+  };
+  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
+  /// Connections waiting for a deferred response, kept alive here (no I/O operation holds them
+  /// meanwhile); a completion only holds a weak reference.
+  std::mutex deferred_mutex;
+  std::unordered_map<std::uint64_t, std::shared_ptr<ConnectionBase>> deferred;
+
+  void hold_deferred(std::uint64_t id, std::shared_ptr<ConnectionBase> connection) {
+    std::lock_guard lock(deferred_mutex);
+    deferred[id] = std::move(connection);
+  }
+  /// The returned reference is dropped by the caller, outside the lock.
+  std::shared_ptr<ConnectionBase> release_deferred(std::uint64_t id) {
+    std::lock_guard lock(deferred_mutex);
+    auto it = deferred.find(id);
+    if (it == deferred.end()) return nullptr;
+    auto held = std::move(it->second);
+    deferred.erase(it);
+    return held;
+  }
+  /// stop(): no completion is delivered any more; connections still waiting are let go.
+  void close_gate() {
+    {
+      std::lock_guard lock(gate->mutex);
+      gate->open = false;
+    }
+    std::unordered_map<std::uint64_t, std::shared_ptr<ConnectionBase>> waiting;
+    {
+      std::lock_guard lock(deferred_mutex);
+      waiting.swap(deferred);
+    }
+    waiting.clear();  // outside the lock: a connection's destructor takes `mutex`
+  }
+
   std::mutex mutex;  // guards connections, next_id; `open` drops under it (idle_cv)
   std::condition_variable idle_cv;
   std::unordered_map<std::uint64_t, std::weak_ptr<ConnectionBase>> connections;
@@ -347,7 +387,7 @@ public:
   }
 
 private:
-  enum class State { handshake, idle, reading, writing, closing };
+  enum class State { handshake, idle, reading, handling, writing, closing };
 
   static Stream make_stream(tcp::socket&& socket, ssl::context* context) {
     if constexpr (kTls)
@@ -510,15 +550,55 @@ private:
                            m_header_views, request.body(), m_peer, client, kTls,
                            request.version());
     HttpResponse response;
+    response.set_deferrer([this] { return make_completion(); });
     std::optional<std::string> problem;
     try {
       m_core.handler(view, response);
+      if (response.deferred()) {
+        m_state = State::handling;  // answered by on_deferred()
+        return;
+      }
       problem = response_problem(response);
     } catch (const std::exception& e) {
       problem = std::string("handler threw: ") + e.what();
     } catch (...) {
       problem = "handler threw a non-standard exception";
     }
+    if (response.deferred()) {
+      // It threw after deferring: the completion still owns the answer.
+      spdlog::error("http: {} {} from {}: {} after deferring", to_std(request.method_string()),
+                    to_std(request.target()), m_peer.to_string(), problem.value_or("?"));
+      m_state = State::handling;
+      return;
+    }
+    send_handler_response(std::move(response), std::move(problem));
+  }
+
+  /// The handle HttpResponse::defer() returns for the request being handled.
+  HttpCompletion make_completion() {
+    m_core.hold_deferred(m_id, this->shared_from_this());
+    std::weak_ptr<Connection> weak = this->shared_from_this();
+    return HttpCompletion([gate = m_core.gate, weak](HttpResponse r) {
+      std::lock_guard lock(gate->mutex);
+      if (!gate->open) return;
+      auto self = weak.lock();
+      if (!self) return;
+      auto executor = self->m_stream.get_executor();
+      net::post(executor, [self = std::move(self), r = std::move(r)]() mutable {
+        self->on_deferred(std::move(r));
+      });
+    });
+  }
+
+  void on_deferred(HttpResponse response) {
+    const auto held = m_core.release_deferred(m_id);  // `self` in the caller keeps us alive
+    if (m_closed || m_state != State::handling || !m_parser) return;
+    std::optional<std::string> problem = response_problem(response);
+    send_handler_response(std::move(response), std::move(problem));
+  }
+
+  void send_handler_response(HttpResponse response, std::optional<std::string> problem) {
+    auto& request = m_parser->get();
     if (problem) {
       m_core.handler_errors.fetch_add(1, std::memory_order_relaxed);
       spdlog::error("http: {} {} from {}: {}; answered 500", to_std(request.method_string()),
@@ -612,8 +692,9 @@ private:
   void on_shutdown_request(bool force) {
     if (m_closed) return;
     m_shutdown_requested = true;
-    // A response being written finishes (on_write then closes); anything else ends now.
-    if (force || m_state != State::writing) close();
+    // A response being written or worked on (deferred) finishes (on_write then closes); anything
+    // else ends now.
+    if (force || (m_state != State::writing && m_state != State::handling)) close();
   }
 
   void close() {
@@ -791,6 +872,41 @@ HttpRequest::HttpRequest(std::string_view method, std::string_view target,
   if (absolute_form && m_path.empty()) m_path = "/";
 }
 
+struct HttpCompletion::State {
+  explicit State(std::function<void(HttpResponse)> d) : deliver(std::move(d)) {}
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    if (done.exchange(true) || !deliver) return;
+    HttpResponse lost;
+    lost.status = 500;
+    lost.body = "internal server error\n";
+    spdlog::error("http: a deferred response was never completed; answered 500");
+    try {
+      deliver(std::move(lost));
+    } catch (...) {  // a destructor must not throw
+    }
+  }
+  std::function<void(HttpResponse)> deliver;
+  std::atomic<bool> done{false};
+};
+
+HttpCompletion::HttpCompletion(std::function<void(HttpResponse)> deliver)
+    : m_state(std::make_shared<State>(std::move(deliver))) {}
+
+void HttpCompletion::complete(HttpResponse response) const {
+  if (!m_state || m_state->done.exchange(true) || !m_state->deliver) return;
+  m_state->deliver(std::move(response));
+}
+
+HttpCompletion HttpResponse::defer() {
+  if (!m_deferrer) throw std::logic_error("HttpResponse::defer: nothing can defer this response");
+  if (m_deferred) throw std::logic_error("HttpResponse::defer: called twice");
+  HttpCompletion completion = m_deferrer();
+  m_deferred = true;
+  return completion;
+}
+
 std::optional<std::string_view> HttpRequest::header(std::string_view name) const noexcept {
   for (const auto& h : m_headers)
     if (iequals(h.name, name)) return h.value;
@@ -937,9 +1053,11 @@ public:
       for (const auto& c : m_core.snapshot()) c->request_shutdown(false);
       if (!m_core.wait_idle(m_core.options.shutdown_grace)) {
         for (const auto& c : m_core.snapshot()) c->request_shutdown(true);
+        m_core.close_gate();  // connections still waiting for a deferred answer go now
         m_core.wait_idle(kForceCloseWait);
       }
     }
+    m_core.close_gate();
     m_work.reset();
     m_io.stop();
     for (auto& t : m_threads) t.join();

@@ -5,6 +5,10 @@
 //   shoal-tracker allow|deny add HASH... [--note T] edit the access lists in the database
 //   shoal-tracker allow|deny remove HASH...
 //   shoal-tracker allow|deny list
+//   shoal-tracker torrent add FILE.torrent...         register torrents (private mode)
+//   shoal-tracker torrent add --v1 HEX --v2 HEX [--name N]
+//   shoal-tracker torrent list | remove ID|HASH... | flag ID|HASH [--freeleech on|off] [--neutral on|off]
+//   shoal-tracker admin create-user NAME [--role admin|user] [--email E] [--password-stdin]
 //   shoal-tracker --print-config / --check-config
 #include <CLI/CLI.hpp>
 #include <signal.h>
@@ -12,10 +16,18 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 
 #include "shoal/proto/hash.hpp"
+#include "shoal/tracker/account_service.hpp"
+#include "shoal/tracker/account_store.hpp"
 #include "shoal/tracker/config.hpp"
+#include "shoal/tracker/private_tracking.hpp"
+#include "shoal/tracker/secret_token.hpp"
 #include "shoal/tracker/storage.hpp"
 #include "shoal/tracker/tracker_app.hpp"
 
@@ -79,6 +91,179 @@ int run_list_command(const TrackerConfig& config, AccessListKind kind, const std
   return 0;
 }
 
+struct TorrentCommand {
+  std::string action;                 // add | list | remove | flag
+  std::vector<std::string> args;      // files, ids or hashes
+  std::string v1, v2, name, freeleech, neutral;
+};
+
+std::string torrent_line(const TorrentRecord& t) {
+  std::string flags;
+  if (t.freeleech) flags += "freeleech";
+  if (t.neutral) flags += flags.empty() ? "neutral" : ",neutral";
+  return std::to_string(t.id) + "\t" + (t.info_hash_v1 ? t.info_hash_v1->hex() : "-") + "\t" +
+         (t.info_hash_v2 ? t.info_hash_v2->hex() : "-") + "\t" + (flags.empty() ? "-" : flags) +
+         "\t" + t.name;
+}
+
+// An id ("12") or a 20-byte tracker id (40 hex: v1, or the first 20 bytes of v2) or a full v2
+// hash (64 hex) → the torrent's id.
+std::optional<std::int64_t> resolve_torrent(PrivateTracking& tracking, const std::string& text) {
+  if (!text.empty() && text.size() < 19 && text.find_first_not_of("0123456789") == std::string::npos)
+    return std::stoll(text);
+  std::optional<Sha1Digest> id = Sha1Digest::from_hex(text);
+  if (!id)
+    if (auto v2 = Sha256Digest::from_hex(text)) id = truncated_v2(*v2);
+  if (!id) {
+    std::cerr << "shoal-tracker: not a torrent id or info-hash: '" << text << "'\n";
+    return std::nullopt;
+  }
+  auto found = tracking.find(*id);
+  if (!found) {
+    std::cerr << "shoal-tracker: " << found.error().message << "\n";
+    return std::nullopt;
+  }
+  if (!*found) {
+    std::cerr << "shoal-tracker: " << text << ": not registered\n";
+    return std::nullopt;
+  }
+  return (*found)->id;
+}
+
+int run_torrent_command(const TrackerConfig& config, const TorrentCommand& cmd) {
+  auto store = open_sqlite_private_store(config.database_path());
+  if (!store) {
+    std::cerr << "shoal-tracker: " << store.error().message << "\n";
+    return 1;
+  }
+  PrivateTracking tracking(std::move(*store), nullptr);
+  const auto report = [](const PrivateStoreError& e) {
+    std::cerr << "shoal-tracker: " << e.message << "\n";
+    return e.code == PrivateStoreErrc::database ? 1 : 2;
+  };
+  if (cmd.action == "list") {
+    auto list = tracking.list();
+    if (!list) return report(list.error());
+    for (const auto& t : *list) std::cout << torrent_line(t) << "\n";
+    return 0;
+  }
+  const char* apply = "send SIGHUP to a running tracker (or POST /admin/reload) to apply\n";
+  if (cmd.action == "add") {
+    if (!cmd.v1.empty() || !cmd.v2.empty()) {
+      std::optional<Sha1Digest> v1;
+      std::optional<Sha256Digest> v2;
+      if (!cmd.v1.empty() && !(v1 = Sha1Digest::from_hex(cmd.v1))) {
+        std::cerr << "shoal-tracker: --v1: not a 40-character hex info-hash\n";
+        return 2;
+      }
+      if (!cmd.v2.empty() && !(v2 = Sha256Digest::from_hex(cmd.v2))) {
+        std::cerr << "shoal-tracker: --v2: not a 64-character hex info-hash\n";
+        return 2;
+      }
+      auto t = tracking.register_info_hashes(v1, v2, cmd.name);
+      if (!t) return report(t.error());
+      std::cout << torrent_line(*t) << "\n" << apply;
+      return 0;
+    }
+    if (cmd.args.empty()) {
+      std::cerr << "shoal-tracker: torrent add: give .torrent files, or --v1/--v2\n";
+      return 2;
+    }
+    int status = 0;
+    for (const auto& file : cmd.args) {
+      std::ifstream in(file, std::ios::binary);
+      if (!in) {
+        std::cerr << "shoal-tracker: " << file << ": cannot open\n";
+        status = 2;
+        continue;
+      }
+      std::ostringstream bytes;
+      bytes << in.rdbuf();
+      auto t = tracking.register_torrent_file(bytes.str());
+      if (!t) {
+        std::cerr << file << ": ";
+        status = std::max(status, report(t.error()));
+        continue;
+      }
+      std::cout << torrent_line(*t) << "\n";
+    }
+    std::cout << apply;
+    return status;
+  }
+  if (cmd.args.empty()) {
+    std::cerr << "shoal-tracker: torrent " << cmd.action << ": give a torrent id or info-hash\n";
+    return 2;
+  }
+  if (cmd.action == "remove") {
+    for (const auto& text : cmd.args) {
+      auto id = resolve_torrent(tracking, text);
+      if (!id) return 2;
+      if (auto r = tracking.unregister(*id); !r) return report(r.error());
+      std::cout << *id << ": removed\n";
+    }
+    std::cout << apply;
+    return 0;
+  }
+  // flag
+  const auto on_off = [](const std::string& v) -> std::optional<bool> {
+    if (v.empty()) return std::nullopt;
+    return v == "on";
+  };
+  for (const auto& text : cmd.args) {
+    auto id = resolve_torrent(tracking, text);
+    if (!id) return 2;
+    auto t = tracking.set_flags(*id, on_off(cmd.freeleech), on_off(cmd.neutral));
+    if (!t) return report(t.error());
+    std::cout << torrent_line(*t) << "\n";
+  }
+  std::cout << apply;
+  return 0;
+}
+
+struct CreateUserCommand {
+  bool requested = false;
+  std::string username, role = "admin", email;
+  bool password_stdin = false;
+};
+
+// `admin create-user`: creates an account directly in the database (before the first start, the
+// tracker then creates no initial admin). Without --password-stdin a random password is generated
+// and printed once.
+int run_create_user(const TrackerConfig& config, const CreateUserCommand& cmd) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.storage.data_dir, ec);
+  auto store = open_sqlite_account_store(config.database_path());
+  if (!store) {
+    std::cerr << "shoal-tracker: " << store.error().message << "\n";
+    return 1;
+  }
+  std::string password;
+  const bool generated = !cmd.password_stdin;
+  if (cmd.password_stdin) {
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+  } else {
+    password = new_random_password();
+  }
+  AccountPolicy policy;
+  policy.min_password_length = config.accounts.min_password_length;
+  policy.scrypt.log2_n = config.accounts.password_cost;
+  AccountService accounts(**store, policy);
+  auto user = accounts.create_user(cmd.username, password,
+                                   cmd.role == "admin" ? Role::admin : Role::user,
+                                   cmd.email.empty() ? std::nullopt : std::optional(cmd.email));
+  if (!user) {
+    std::cerr << "shoal-tracker: admin create-user: " << user.error().message << "\n";
+    return user.error().kind == AccountError::Kind::internal ? 1 : 2;
+  }
+  accounts.audit(nullptr, "admin.create_user_cli", user->id, "", std::string(role_name(user->role)));
+  std::cout << "created " << role_name(user->role) << " '" << user->username << "' (id " << user->id
+            << ")\n";
+  if (generated) std::cout << "password: " << password << "\n";
+  std::cout << "a running tracker accepts its sign-in at once (private mode announces: after SIGHUP)\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,7 +273,8 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config_path, "TOML configuration file")->check(CLI::ExistingFile);
   std::string mode, data_dir, log_level, admin_token;
   std::vector<std::string> udp_listen, http_listen;
-  app.add_option("--mode", mode, "public or listed (tracker.mode)")->check(CLI::IsMember({"public", "listed"}));
+  app.add_option("--mode", mode, "public, listed or private (tracker.mode)")
+      ->check(CLI::IsMember({"public", "listed", "private"}));
   app.add_option("--udp", udp_listen, "UDP listen address, repeatable; 'off' disables (udp.listen)");
   app.add_option("--http", http_listen, "HTTP listen address, repeatable; 'off' disables (http.listen)");
   app.add_option("--data-dir", data_dir, "directory for the database (storage.data_dir)");
@@ -110,6 +296,38 @@ int main(int argc, char** argv) {
     // Global options are accepted after the subcommand too: `allow add HASH --data-dir D`.
     sub->fallthrough();
   }
+  TorrentCommand torrent_cmd;
+  {
+    auto* sub = app.add_subcommand("torrent", "register torrents for private mode (in the database)");
+    sub->add_option("action", torrent_cmd.action, "add | list | remove | flag")
+        ->required()
+        ->check(CLI::IsMember({"add", "list", "remove", "flag"}));
+    sub->add_option("args", torrent_cmd.args, "add: .torrent files; remove/flag: ids or info-hashes");
+    sub->add_option("--v1", torrent_cmd.v1, "add: v1 info-hash (40 hex) instead of a file");
+    sub->add_option("--v2", torrent_cmd.v2, "add: v2 info-hash (64 hex, full SHA-256) instead of a file");
+    sub->add_option("--name", torrent_cmd.name, "add: name stored with --v1/--v2");
+    sub->add_option("--freeleech", torrent_cmd.freeleech, "flag: downloads not counted")
+        ->check(CLI::IsMember({"on", "off"}));
+    sub->add_option("--neutral", torrent_cmd.neutral, "flag: neither direction counted")
+        ->check(CLI::IsMember({"on", "off"}));
+    sub->fallthrough();
+  }
+  CreateUserCommand create_user;
+  {
+    auto* admin = app.add_subcommand("admin", "manage accounts in the database");
+    auto* sub = admin->add_subcommand("create-user", "create an account (default role: admin)");
+    sub->add_option("username", create_user.username, "3-32 of A-Z a-z 0-9 . _ -")->required();
+    sub->add_option("--role", create_user.role, "admin or user")
+        ->check(CLI::IsMember({"admin", "user"}))
+        ->capture_default_str();
+    sub->add_option("--email", create_user.email, "email address (optional)");
+    sub->add_flag("--password-stdin", create_user.password_stdin)
+        ->description("read the password from the first line of stdin (default: generate and print one)");
+    sub->callback([&create_user] { create_user.requested = true; });
+    sub->fallthrough();
+    admin->fallthrough();
+    admin->require_subcommand(1, 1);
+  }
   app.require_subcommand(0, 1);
   app.footer(
       "Defaults (no --config): public mode; UDP and HTTP on 0.0.0.0:6969 and [::]:6969; SQLite at\n"
@@ -127,7 +345,10 @@ int main(int argc, char** argv) {
     }
     config = std::move(*loaded);
   }
-  if (!mode.empty()) config.tracker.mode = mode == "listed" ? TrackerMode::listed : TrackerMode::public_mode;
+  if (!mode.empty())
+    config.tracker.mode = mode == "listed"    ? TrackerMode::listed
+                          : mode == "private" ? TrackerMode::private_mode
+                                              : TrackerMode::public_mode;
   auto listen_override = [](std::vector<std::string>& target, const std::vector<std::string>& given) {
     if (given.empty()) return;
     target.clear();
@@ -152,6 +373,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!list_action.empty()) return run_list_command(config, list_kind, list_action, list_hashes, note);
+  if (!torrent_cmd.action.empty()) return run_torrent_command(config, torrent_cmd);
+  if (create_user.requested) return run_create_user(config, create_user);
 
   setup_logging(config.log);
   // Signals are taken synchronously by this thread; block them before any thread starts so that
@@ -169,7 +392,10 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", r.error());
     return 1;
   }
-  spdlog::info("shoal-tracker running in {} mode", config.tracker.mode == TrackerMode::listed ? "listed" : "public");
+  spdlog::info("shoal-tracker running in {} mode",
+               config.tracker.mode == TrackerMode::listed         ? "listed"
+               : config.tracker.mode == TrackerMode::private_mode ? "private"
+                                                                  : "public");
   for (const auto& url : tracker.announce_urls()) {
     std::cout << "announce URL: " << url << "\n";
   }

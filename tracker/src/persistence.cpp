@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <unordered_set>
 
 namespace shoal::tracker {
@@ -10,6 +11,39 @@ Persistence::Persistence(Storage& storage, SwarmStore& store, AccessList& access
                          std::uint32_t flush_interval_seconds)
     : m_storage(storage), m_store(store), m_access(access),
       m_flush_interval(flush_interval_seconds == 0 ? 1 : flush_interval_seconds) {}
+
+namespace {
+
+std::uint32_t unix_now() {
+  return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace
+
+void Persistence::attach_accounting(Accounting& accounting, std::unique_ptr<PrivateStore> store,
+                                    std::uint32_t baseline_timeout_seconds) {
+  std::lock_guard lock(m_storage_mutex);
+  m_accounting = &accounting;
+  m_private_store = std::move(store);
+  m_baseline_timeout = baseline_timeout_seconds;
+}
+
+expected<std::size_t, std::string> Persistence::flush_accounting() {
+  if (!m_accounting) return std::size_t{0};
+  AccountingBatch batch = m_accounting->take_batch();
+  if (batch.empty()) return std::size_t{0};
+  const std::uint32_t now = unix_now();
+  const std::uint32_t cutoff = now > m_baseline_timeout ? now - m_baseline_timeout : 0;
+  std::lock_guard lock(m_storage_mutex);
+  if (auto r = m_private_store->save_accounting(batch, cutoff); !r) {
+    const std::string message = r.error().message;
+    m_accounting->restore_batch(std::move(batch));  // retried with the next flush
+    return unexpected<std::string>(message);
+  }
+  return batch.deltas.size();
+}
 
 Persistence::~Persistence() {
   if (m_writer.joinable()) (void)stop(false);
@@ -31,6 +65,13 @@ expected<LoadSummary, std::string> Persistence::load() {
     if (!m_access.refuse(p.info_hash)) m_store.import_peer(p.info_hash, p.peer);
   }
   summary->snapshot_peers = snapshot->size();
+  if (m_accounting) {
+    const std::uint32_t now = unix_now();
+    auto baselines = m_private_store->load_baselines(now > m_baseline_timeout ? now - m_baseline_timeout : 0);
+    if (!baselines) return unexpected<std::string>(baselines.error().message);
+    m_accounting->restore(*baselines);
+    summary->accounting_baselines = baselines->size();
+  }
   if (!snapshot->empty()) {
     if (auto cleared = m_storage.clear_snapshot(); !cleared) return unexpected<std::string>(cleared.error());
   }
@@ -95,6 +136,7 @@ void Persistence::writer_loop() {
     m_wake.wait_for(lock, std::chrono::seconds(m_flush_interval), [this] { return m_stopping; });
     lock.unlock();
     if (auto r = flush(); !r) spdlog::error("persisting completed counts failed: {}", r.error());
+    if (auto r = flush_accounting(); !r) spdlog::error("persisting accounting failed: {}", r.error());
     lock.lock();
   }
 }
@@ -107,6 +149,7 @@ expected<void, std::string> Persistence::stop(bool save_snapshot) {
   m_wake.notify_all();
   if (m_writer.joinable()) m_writer.join();
   if (auto r = flush(); !r) return unexpected<std::string>(r.error());
+  if (auto r = flush_accounting(); !r) return unexpected<std::string>(r.error());
   if (!save_snapshot) return {};
   std::vector<SnapshotPeer> peers;
   m_store.export_peers([&](const Sha1Digest& h, const PeerSnapshot& p) { peers.push_back({h, p}); });

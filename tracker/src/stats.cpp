@@ -74,6 +74,15 @@ std::string TrackerStats::prometheus(const StoreTotals& t, const Gauges& g) cons
   gauge("shoal_denied_torrents", "Info-hashes on the deny list.", g.denied_torrents);
   gauge("shoal_database_up", "1 when the database answers.", g.database_ok ? 1 : 0);
   gauge("shoal_uptime_seconds", "Seconds since start.", g.uptime_seconds);
+  out += "# HELP shoal_udp_datagrams_total UDP datagrams received, replies sent, datagrams dropped.\n"
+         "# TYPE shoal_udp_datagrams_total counter\n";
+  out += fmt::format("shoal_udp_datagrams_total{{direction=\"received\"}} {}\n"
+                     "shoal_udp_datagrams_total{{direction=\"sent\"}} {}\n"
+                     "shoal_udp_datagrams_total{{direction=\"dropped\"}} {}\n",
+                     g.udp_received, g.udp_sent, g.udp_dropped);
+  out += fmt::format("# HELP shoal_udp_batches_total recvmmsg() batches read by the UDP workers.\n"
+                     "# TYPE shoal_udp_batches_total counter\nshoal_udp_batches_total {}\n",
+                     g.udp_batches);
   return out;
 }
 
@@ -93,9 +102,11 @@ std::string TrackerStats::json(const StoreTotals& t, const Gauges& g) const {
   }
   return fmt::format(
       "{{\"uptime_seconds\":{},\"torrents\":{},\"peers\":{},\"peers_ipv4\":{},\"peers_ipv6\":{},"
-      "\"seeders\":{},\"leechers\":{},\"http_connections\":{},\"requests\":{{{}}}}}",
+      "\"seeders\":{},\"leechers\":{},\"http_connections\":{},\"requests\":{{{}}},"
+      "\"udp_server\":{{\"received\":{},\"sent\":{},\"dropped\":{},\"batches\":{}}}}}",
       g.uptime_seconds, t.torrents, t.peers_v4 + t.peers_v6, t.peers_v4, t.peers_v6, t.seeders,
-      t.leechers, g.http_connections, rates);
+      t.leechers, g.http_connections, rates, g.udp_received, g.udp_sent, g.udp_dropped,
+      g.udp_batches);
 }
 
 }  // namespace shoal::tracker

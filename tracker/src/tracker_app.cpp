@@ -11,14 +11,22 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <mutex>
 #include <thread>
 
 #include "shoal/tracker/access_list.hpp"
+#include "shoal/tracker/account_api.hpp"
+#include "shoal/tracker/account_service.hpp"
+#include "shoal/tracker/account_store.hpp"
+#include "shoal/tracker/api_service.hpp"
+#include "shoal/tracker/accounting.hpp"
 #include "shoal/tracker/address_range.hpp"
 #include "shoal/tracker/connection_id.hpp"
 #include "shoal/tracker/http_server.hpp"
 #include "shoal/tracker/persistence.hpp"
+#include "shoal/tracker/private_registry.hpp"
+#include "shoal/tracker/private_tracking.hpp"
 #include "shoal/tracker/stats.hpp"
 #include "shoal/tracker/storage.hpp"
 #include "shoal/tracker/swarm_store.hpp"
@@ -98,10 +106,20 @@ struct TrackerApp::Impl {
         store(SwarmStore::Options{config.tracker.shards, config.tracker.peer_timeout}),
         access(config.tracker.mode),
         ids(config.udp.connection_id_lifetime, config.udp.connection_id_grace),
-        service(config.tracker, store, access, stats, ids) {}
+        accounting(Accounting::Options{std::uint64_t{config.tracker.max_rate} << 20,
+                                       config.tracker.peer_timeout, 16}),
+        service(config.tracker, store, access, stats, ids, &registry, &accounting) {}
 
   void handle_http(const HttpRequest& req, HttpResponse& res);
   void maintenance_loop();
+  expected<void, std::string> start_accounts();
+  /// Called by AccountService (on an API worker thread) after users or passkeys changed: create,
+  /// enable/disable, role change, delete, passkey rotation.
+  void on_users_changed() {
+    if (config.tracker.mode != TrackerMode::private_mode || !private_tracking) return;
+    if (auto r = private_tracking->refresh(); !r)
+      spdlog::error("private registry reload after an account change failed: {}", r.error().message);
+  }
 
   TrackerConfig config;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -109,13 +127,25 @@ struct TrackerApp::Impl {
   AccessList access;
   TrackerStats stats;
   ConnectionIds ids;
+  PrivateRegistry registry;
+  Accounting accounting;
   TrackerService service;
+  std::unique_ptr<PrivateTracking> private_tracking;
   std::unique_ptr<Storage> storage;
   std::unique_ptr<Persistence> persistence;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<UdpServer> udp;
   std::vector<PeerEndpoint> tls_endpoints;
   std::atomic<bool> database_ok{true};
+
+  // Accounts and the REST API (/api/v1). api_storage is the API's own connection for the
+  // allow/deny endpoints (Persistence's instance belongs to its writer thread).
+  std::unique_ptr<AccountStore> account_store;
+  std::unique_ptr<AccountService> accounts;
+  std::unique_ptr<ApiService> api;
+  std::unique_ptr<HttpServer> api_http;  ///< only when api.listen is set
+  std::unique_ptr<Storage> api_storage;
+  std::mutex api_storage_mutex;
 
   std::thread maintenance;
   std::mutex maintenance_mutex;
@@ -128,7 +158,14 @@ void TrackerApp::Impl::handle_http(const HttpRequest& req, HttpResponse& res) {
   thread_local TrackerService::Scratch scratch;
   const std::string_view path = req.path();
   const bool get = req.method() == "GET" || req.method() == "HEAD";
-  if (path == "/announce" || path == "/scrape") {
+  if (path.starts_with("/api/") && api && !api_http) {
+    api->handle(req, res);
+    return;
+  }
+  // "/announce/<passkey>", "/scrape/<passkey>": private mode's URLs (ignored in other modes).
+  const bool announce = path == "/announce" || path.starts_with("/announce/");
+  if (announce || path == "/scrape" || path.starts_with("/scrape/")) {
+    const std::string_view passkey = passkey_from_url(path);
     if (!get) {
       res.status = 405;
       res.add_header("Allow", "GET, HEAD");
@@ -136,10 +173,11 @@ void TrackerApp::Impl::handle_http(const HttpRequest& req, HttpResponse& res) {
       return;
     }
     res.content_type = "text/plain";
-    if (path == "/announce")
-      service.http_announce(req.query(), req.client_address(), unix_now(), scratch, res.body);
+    if (announce)
+      service.http_announce(req.query(), req.client_address(), unix_now(), scratch, res.body,
+                            passkey);
     else
-      service.http_scrape(req.query(), unix_now(), scratch, res.body);
+      service.http_scrape(req.query(), unix_now(), scratch, res.body, passkey);
     return;
   }
   const auto uptime = static_cast<std::uint64_t>(
@@ -150,6 +188,13 @@ void TrackerApp::Impl::handle_http(const HttpRequest& req, HttpResponse& res) {
   gauges.allowed_torrents = access.allowed_count();
   gauges.denied_torrents = access.denied_count();
   gauges.database_ok = database_ok.load();
+  if (udp) {
+    const UdpServerCounters c = udp->counters();
+    gauges.udp_received = c.received;
+    gauges.udp_sent = c.replies_sent;
+    gauges.udp_dropped = c.dropped();
+    gauges.udp_batches = c.batches;
+  }
   if (get && path == "/health") {
     res.content_type = "application/json";
     const bool ok = gauges.database_ok;
@@ -186,6 +231,9 @@ void TrackerApp::Impl::handle_http(const HttpRequest& req, HttpResponse& res) {
       return;
     }
     auto lists = persistence->reload_lists();
+    if (lists)
+      if (auto r = private_tracking->refresh(); !r)
+        lists = unexpected<std::string>("private registry: " + r.error().message);
     std::string tls_error;
     if (!tls_endpoints.empty())
       if (auto r = http->reload_tls(); !r) tls_error = r.error();
@@ -207,6 +255,7 @@ void TrackerApp::Impl::handle_http(const HttpRequest& req, HttpResponse& res) {
 void TrackerApp::Impl::maintenance_loop() {
   auto next_sweep = std::chrono::steady_clock::now() + std::chrono::seconds(config.tracker.sweep_interval);
   auto next_health = std::chrono::steady_clock::now();
+  auto next_session_purge = std::chrono::steady_clock::now() + std::chrono::hours(1);
   std::unique_lock lock(maintenance_mutex);
   while (!stopping) {
     maintenance_wake.wait_for(lock, std::chrono::seconds(1), [this] { return stopping; });
@@ -218,7 +267,12 @@ void TrackerApp::Impl::maintenance_loop() {
     if (now >= next_sweep) {
       const auto removed = store.sweep(unix_now());
       if (removed) spdlog::debug("sweep removed {} expired peers", removed);
+      if (config.tracker.mode == TrackerMode::private_mode) accounting.sweep(unix_now());
       next_sweep = now + std::chrono::seconds(config.tracker.sweep_interval);
+    }
+    if (now >= next_session_purge && accounts) {
+      accounts->purge_expired_sessions();  // expired sessions are refused anyway; this frees rows
+      next_session_purge = now + std::chrono::hours(1);
     }
     if (now >= next_health) {
       const bool ok = persistence->healthy();
@@ -228,6 +282,100 @@ void TrackerApp::Impl::maintenance_loop() {
     }
     lock.lock();
   }
+}
+
+expected<void, std::string> TrackerApp::Impl::start_accounts() {
+  const TrackerConfig& c = config;
+  auto opened = open_sqlite_account_store(c.database_path());
+  if (!opened) return unexpected<std::string>("accounts: " + opened.error().message);
+  account_store = std::move(*opened);
+  AccountPolicy policy;
+  policy.registration = c.accounts.registration == "open"     ? RegistrationMode::open
+                        : c.accounts.registration == "invite" ? RegistrationMode::invite
+                                                              : RegistrationMode::closed;
+  policy.min_password_length = c.accounts.min_password_length;
+  policy.scrypt.log2_n = c.accounts.password_cost;
+  policy.session_lifetime = std::chrono::seconds(c.accounts.session_lifetime);
+  policy.remember_lifetime = std::chrono::seconds(c.accounts.remember_lifetime);
+  policy.login_failures_per_account = c.accounts.login_max_failures;
+  policy.login_failures_per_address = c.accounts.login_max_failures_per_address;
+  policy.login_window = std::chrono::seconds(c.accounts.login_lockout);
+  policy.login_lockout = std::chrono::seconds(c.accounts.login_lockout);
+  AccountHooks hooks;
+  hooks.on_users_changed = [this] { on_users_changed(); };
+  accounts = std::make_unique<AccountService>(*account_store, policy, std::move(hooks));
+  accounts->purge_expired_sessions();
+  if (!c.accounts.initial_admin.empty()) {
+    auto created = accounts->ensure_initial_admin(c.accounts.initial_admin);
+    if (!created) return unexpected<std::string>("accounts: initial admin: " + created.error().message);
+    if (*created) {
+      // Shown once: only the scrypt hash is stored.
+      std::cout << "initial admin: " << c.accounts.initial_admin << " password: " << **created << "\n";
+      std::cout.flush();
+      spdlog::warn("created the initial admin '{}'; its password was printed on stdout, once",
+                   c.accounts.initial_admin);
+    }
+  }
+  auto lists_db = open_sqlite_storage(c.database_path());
+  if (!lists_db) return unexpected<std::string>("api: " + lists_db.error());
+  api_storage = std::move(*lists_db);
+
+  ApiOptions options;
+  options.threads = c.api.threads;
+  options.max_body_bytes = c.api.max_body_bytes;
+  options.rate_per_second = c.api.rate_limit;
+  options.rate_burst = c.api.rate_burst;
+  api = std::make_unique<ApiService>(*accounts, options);
+  AccountApiDeps deps;
+  deps.load_list = [this](AccessListKind kind) -> expected<std::vector<AccessListEntry>, std::string> {
+    std::lock_guard lock(api_storage_mutex);
+    return api_storage->load_list(kind);
+  };
+  deps.add_to_list = [this](AccessListKind kind, const Sha1Digest& h,
+                            std::string_view note) -> expected<bool, std::string> {
+    std::lock_guard lock(api_storage_mutex);
+    return api_storage->add_to_list(kind, h, note);
+  };
+  deps.remove_from_list = [this](AccessListKind kind, const Sha1Digest& h) -> expected<bool, std::string> {
+    std::lock_guard lock(api_storage_mutex);
+    return api_storage->remove_from_list(kind, h);
+  };
+  deps.reload_lists = [this]() -> expected<void, std::string> {
+    auto r = persistence->reload_lists();
+    if (!r) return unexpected<std::string>(r.error());
+    return {};
+  };
+  deps.settings = [this] {
+    const TrackerConfig& k = config;
+    const char* mode = k.tracker.mode == TrackerMode::listed        ? "listed"
+                       : k.tracker.mode == TrackerMode::public_mode ? "public"
+                                                                    : "private";
+    nlohmann::json j;
+    j["tracker"] = {{"mode", mode},
+                    {"announce_interval", k.tracker.announce_interval},
+                    {"min_interval", k.tracker.min_interval},
+                    {"numwant_default", k.tracker.numwant_default},
+                    {"numwant_max", k.tracker.numwant_max},
+                    {"peer_timeout", k.tracker.peer_timeout},
+                    {"full_scrape", k.tracker.full_scrape}};
+    j["listeners"] = {{"udp", k.udp.listen}, {"http", k.http.listen}, {"tls", k.tls.listen},
+                      {"api", k.api.listen}};
+    j["accounts"] = {{"registration", k.accounts.registration},
+                     {"min_password_length", k.accounts.min_password_length},
+                     {"password_cost", k.accounts.password_cost},
+                     {"session_lifetime", k.accounts.session_lifetime},
+                     {"remember_lifetime", k.accounts.remember_lifetime},
+                     {"login_max_failures", k.accounts.login_max_failures},
+                     {"login_max_failures_per_address", k.accounts.login_max_failures_per_address},
+                     {"login_lockout", k.accounts.login_lockout}};
+    j["api"] = {{"threads", k.api.threads}, {"max_body_bytes", k.api.max_body_bytes},
+                {"rate_limit", k.api.rate_limit}, {"rate_burst", k.api.rate_burst}};
+    j["storage"] = {{"flush_interval", k.storage.flush_interval}};
+    return j;
+  };
+  register_account_routes(api->router(), *accounts, std::move(deps));
+  api->start();
+  return {};
 }
 
 TrackerApp::TrackerApp(TrackerConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {}
@@ -248,11 +396,26 @@ expected<void, std::string> TrackerApp::start() {
   if (!db) return unexpected<std::string>(db.error());
   s.storage = std::move(*db);
   s.persistence = std::make_unique<Persistence>(*s.storage, s.store, s.access, c.storage.flush_interval);
+  // Private mode's registry and accounting: two connections of their own (the management facade
+  // serves API threads; the writer thread flushes accounting).
+  auto tracking_store = open_sqlite_private_store(c.database_path());
+  if (!tracking_store) return unexpected<std::string>(tracking_store.error().message);
+  s.private_tracking = std::make_unique<PrivateTracking>(std::move(*tracking_store), &s.registry, &s.store);
+  if (c.tracker.mode == TrackerMode::private_mode) {
+    auto accounting_store = open_sqlite_private_store(c.database_path());
+    if (!accounting_store) return unexpected<std::string>(accounting_store.error().message);
+    s.persistence->attach_accounting(s.accounting, std::move(*accounting_store), c.tracker.peer_timeout);
+    auto registry = s.private_tracking->refresh();
+    if (!registry) return unexpected<std::string>("loading private registry: " + registry.error().message);
+    spdlog::info("private mode: {} users, {} registered torrents", registry->first, registry->second);
+  }
   auto loaded = s.persistence->load();
   if (!loaded) return unexpected<std::string>("loading saved state: " + loaded.error());
   spdlog::info("database {}: {} completed counts, {} allowed, {} denied, {} snapshot peers restored",
                c.database_path().string(), loaded->completed_counts, loaded->allowed, loaded->denied,
                loaded->snapshot_peers);
+
+  if (auto r = s.start_accounts(); !r) return r;
 
   HttpServerOptions hopts;
   hopts.request_timeout = std::chrono::seconds(c.http.request_timeout);
@@ -260,6 +423,8 @@ expected<void, std::string> TrackerApp::start() {
   hopts.max_connections = c.http.max_connections;
   hopts.max_header_bytes = c.http.max_request_bytes;
   hopts.max_body_bytes = 64 * 1024;  // announce/scrape carry none; /admin/reload a small one
+  // The API answers oversized bodies itself (JSON 413) up to this; the server cuts off beyond.
+  hopts.max_body_bytes = std::max<std::size_t>(hopts.max_body_bytes, 2 * std::size_t{c.api.max_body_bytes});
   for (const auto& text : c.http.trusted_proxies) {
     auto range = AddressRange::parse(text);
     if (!range) return unexpected<std::string>("http.trusted_proxies: not an address or range: " + text);
@@ -278,6 +443,18 @@ expected<void, std::string> TrackerApp::start() {
       if (!bound) return unexpected<std::string>("tls.listen: " + bound.error());
       s.tls_endpoints.push_back(*bound);
     }
+  }
+  if (!c.api.listen.empty()) {
+    s.api_http = std::make_unique<HttpServer>(hopts, [&s](const HttpRequest& req, HttpResponse& res) {
+      if (req.path().starts_with("/api/")) return s.api->handle(req, res);
+      write_api_reply(ApiReply::error(404, "not_found", "this listener serves /api/ only"), res);
+    });
+    for (const auto& addr : c.api.listen) {
+      auto bound = s.api_http->listen(addr);
+      if (!bound) return unexpected<std::string>("api.listen: " + bound.error());
+      std::cout << "api URL: http://" << url_host(*bound) << ":" << bound->port << "/api/v1\n";
+    }
+    std::cout.flush();
   }
   if (!c.udp.listen.empty()) {
     UdpServerOptions uopts;
@@ -300,6 +477,7 @@ expected<void, std::string> TrackerApp::start() {
     return unexpected<std::string>(r.error());
   }
   if (s.http) s.http->run(c.http.threads);
+  if (s.api_http) s.api_http->run(c.http.threads);
   s.persistence->start();
   s.stopping = false;
   s.maintenance = std::thread([&s] { s.maintenance_loop(); });
@@ -312,6 +490,11 @@ expected<std::string, std::string> TrackerApp::reload() {
   auto lists = s.persistence->reload_lists();
   if (!lists) return unexpected<std::string>("reloading lists: " + lists.error());
   std::string summary = fmt::format("{} allowed, {} denied", lists->allowed, lists->denied);
+  if (s.config.tracker.mode == TrackerMode::private_mode) {
+    auto registry = s.private_tracking->refresh();
+    if (!registry) return unexpected<std::string>(summary + "; private registry: " + registry.error().message);
+    summary += fmt::format("; {} users, {} registered torrents", registry->first, registry->second);
+  }
   if (s.http && !s.tls_endpoints.empty()) {
     if (auto r = s.http->reload_tls(); !r) return unexpected<std::string>(summary + "; TLS: " + r.error());
     summary += "; TLS certificate reloaded";
@@ -331,8 +514,12 @@ expected<void, std::string> TrackerApp::stop() {
   if (s.maintenance.joinable()) s.maintenance.join();
   if (s.udp) s.udp->stop();
   if (s.http) s.http->stop();
+  if (s.api_http) s.api_http->stop();
+  if (s.api) s.api->stop();  // after the servers: their deferred answers finish first
   return s.persistence->stop(true);
 }
+
+PrivateTracking* TrackerApp::private_tracking() { return m_impl->private_tracking.get(); }
 
 std::vector<std::string> TrackerApp::announce_urls() const {
   const Impl& s = *m_impl;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <variant>
 
 #include "shoal/proto/http_tracker.hpp"
@@ -33,9 +34,39 @@ PeerEndpoint normalize(const PeerEndpoint& e) { return PeerEndpoint{e.address.un
 
 TrackerService::TrackerService(const TrackerSettings& settings, SwarmStore& store,
                                const AccessList& access, TrackerStats& stats,
-                               const ConnectionIds& connection_ids)
+                               const ConnectionIds& connection_ids, const PrivateRegistry* registry,
+                               Accounting* accounting)
     : m_settings(settings), m_store(store), m_access(access), m_stats(stats),
-      m_connection_ids(connection_ids) {}
+      m_connection_ids(connection_ids), m_registry(registry), m_accounting(accounting) {
+  if (m_settings.mode == TrackerMode::private_mode && (!m_registry || !m_accounting))
+    throw std::invalid_argument("TrackerService: private mode needs a registry and accounting");
+}
+
+bool TrackerService::client_allowed(const Digest<20>& peer_id) const noexcept {
+  if (m_settings.client_allow.empty()) return true;
+  const std::string_view id = peer_id.view();
+  return std::any_of(m_settings.client_allow.begin(), m_settings.client_allow.end(),
+                     [&](const std::string& prefix) { return id.starts_with(prefix); });
+}
+
+const RegisteredUser* TrackerService::private_user(const PrivateRegistry::Snapshot& snap,
+                                                   std::string_view passkey,
+                                                   std::string_view& refusal) const {
+  if (passkey.empty()) {
+    refusal = kPasskeyRequiredReason;
+    return nullptr;
+  }
+  const RegisteredUser* user = snap.user(passkey);
+  if (!user) {
+    refusal = kUnknownPasskeyReason;
+    return nullptr;
+  }
+  if (!user->enabled) {
+    refusal = kUserDisabledReason;
+    return nullptr;
+  }
+  return user;
+}
 
 std::uint32_t TrackerService::jittered_interval(Scratch& scratch) const noexcept {
   const double base = m_settings.announce_interval;
@@ -51,7 +82,8 @@ std::uint32_t TrackerService::clamp_numwant(std::int64_t requested) const noexce
 }
 
 void TrackerService::http_announce(std::string_view query, const IpAddress& client,
-                                   std::uint32_t now, Scratch& scratch, std::string& body) const {
+                                   std::uint32_t now, Scratch& scratch, std::string& body,
+                                   std::string_view passkey) const {
   body.clear();
   auto req = parse_announce_query(query);
   if (!req) {
@@ -59,13 +91,30 @@ void TrackerService::http_announce(std::string_view query, const IpAddress& clie
     http_failure(body, req.error().message());
     return;
   }
-  if (auto reason = m_access.refuse(req->info_hash)) {
+  const auto refuse = [&](std::string_view reason) {
     m_stats.count(Protocol::http, Event::failure);
-    http_failure(body, *reason);
-    return;
+    http_failure(body, reason);
+  };
+  Sha1Digest swarm_key = req->info_hash;
+  std::shared_ptr<const PrivateRegistry::Snapshot> snap;
+  const RegisteredUser* user = nullptr;
+  const RegisteredTorrent* torrent = nullptr;
+  if (m_settings.mode == TrackerMode::private_mode) {
+    snap = m_registry->snapshot();
+    if (passkey.empty() && req->passkey) passkey = *req->passkey;
+    std::string_view refusal;
+    user = private_user(*snap, passkey, refusal);
+    if (!user) return refuse(refusal);
   }
+  if (!client_allowed(req->peer_id)) return refuse(kClientNotAllowedReason);
+  if (snap) {
+    torrent = snap->torrent(req->info_hash);
+    if (!torrent) return refuse(kUnregisteredTorrentReason);
+    swarm_key = torrent->swarm_key;
+  }
+  if (auto reason = m_access.refuse(swarm_key)) return refuse(*reason);
   AnnounceParams p;
-  p.info_hash = req->info_hash;
+  p.info_hash = swarm_key;
   p.peer = PeerEndpoint{client.unmapped(), req->port};
   p.event = req->event;
   p.seeder = (req->left && *req->left == 0) || req->event == AnnounceEvent::completed ||
@@ -78,6 +127,10 @@ void TrackerService::http_announce(std::string_view query, const IpAddress& clie
   scratch.peers_v6.clear();
   const AnnounceResult result = m_store.announce(p, scratch.peers_v4, scratch.peers_v6);
   m_stats.count(Protocol::http, Event::announce);
+  if (torrent)
+    m_accounting->record(PeerKey{user->id, torrent->id, req->peer_id},
+                         AnnounceCounters{req->uploaded, req->downloaded, req->event, now,
+                                          torrent->freeleech, torrent->neutral});
 
   AnnounceResponse r;
   r.interval = jittered_interval(scratch);
@@ -101,7 +154,7 @@ void TrackerService::http_announce(std::string_view query, const IpAddress& clie
 }
 
 void TrackerService::http_scrape(std::string_view query, std::uint32_t /*now*/, Scratch&,
-                                 std::string& body) const {
+                                 std::string& body, std::string_view passkey) const {
   body.clear();
   auto req = parse_scrape_query(query);
   ScrapeResponse r;
@@ -111,6 +164,30 @@ void TrackerService::http_scrape(std::string_view query, std::uint32_t /*now*/, 
     encode_scrape_response(body, r);
     return;
   }
+  std::shared_ptr<const PrivateRegistry::Snapshot> snap;
+  std::string url;  // "?<query>", for a `passkey=` parameter
+  if (m_settings.mode == TrackerMode::private_mode) {
+    snap = m_registry->snapshot();
+    if (passkey.empty()) passkey = passkey_from_url(url.append("?").append(query));
+    std::string_view refusal;
+    if (!private_user(*snap, passkey, refusal)) {
+      m_stats.count(Protocol::http, Event::failure);
+      r.failure_reason = std::string(refusal);
+      encode_scrape_response(body, r);
+      return;
+    }
+  }
+  // The swarm a requested hash is counted in, or nullopt when it is not served.
+  const auto served_swarm = [&](const Sha1Digest& h) -> std::optional<Sha1Digest> {
+    Sha1Digest key = h;
+    if (snap) {
+      const RegisteredTorrent* t = snap->torrent(h);
+      if (!t) return std::nullopt;
+      key = t->swarm_key;
+    }
+    if (m_access.refuse(key)) return std::nullopt;
+    return key;
+  };
   if (req->info_hashes.empty()) {
     if (!m_settings.full_scrape) {
       m_stats.count(Protocol::http, Event::failure);
@@ -119,7 +196,7 @@ void TrackerService::http_scrape(std::string_view query, std::uint32_t /*now*/, 
       return;
     }
     m_store.for_each_swarm([&](const Sha1Digest& h, const SwarmCounts& c) {
-      if (m_access.refuse(h)) return;
+      if (served_swarm(h) != h) return;
       r.files[h] = ScrapeStats{c.seeders, c.leechers, c.completed, std::nullopt};
     });
   } else {
@@ -132,7 +209,8 @@ void TrackerService::http_scrape(std::string_view query, std::uint32_t /*now*/, 
     }
     for (const Sha1Digest& h : req->info_hashes) {
       // A refused torrent is reported as empty rather than failing the whole scrape.
-      const SwarmCounts c = m_access.refuse(h) ? SwarmCounts{} : m_store.scrape(h);
+      const auto key = served_swarm(h);
+      const SwarmCounts c = key ? m_store.scrape(*key) : SwarmCounts{};
       r.files[h] = ScrapeStats{c.seeders, c.leechers, c.completed, std::nullopt};
     }
   }
@@ -171,13 +249,30 @@ void TrackerService::udp_datagram(std::string_view datagram, const PeerEndpoint&
       udp_tracker::encode(udp_tracker::ErrorResponse{a->transaction_id, std::string(kBadConnectionId)}, reply);
       return;
     }
-    if (auto reason = m_access.refuse(a->info_hash)) {
+    const auto refuse = [&](std::string_view reason) {
       m_stats.count(Protocol::udp, Event::failure);
-      udp_tracker::encode(udp_tracker::ErrorResponse{a->transaction_id, std::string(*reason)}, reply);
-      return;
+      udp_tracker::encode(udp_tracker::ErrorResponse{a->transaction_id, std::string(reason)}, reply);
+    };
+    Sha1Digest swarm_key = a->info_hash;
+    std::shared_ptr<const PrivateRegistry::Snapshot> snap;
+    const RegisteredUser* user = nullptr;
+    const RegisteredTorrent* torrent = nullptr;
+    if (m_settings.mode == TrackerMode::private_mode) {
+      snap = m_registry->snapshot();
+      std::string_view refusal;
+      user = private_user(*snap, a->url_data ? passkey_from_url(*a->url_data) : std::string_view{},
+                          refusal);
+      if (!user) return refuse(refusal);
     }
+    if (!client_allowed(a->peer_id)) return refuse(kClientNotAllowedReason);
+    if (snap) {
+      torrent = snap->torrent(a->info_hash);
+      if (!torrent) return refuse(kUnregisteredTorrentReason);
+      swarm_key = torrent->swarm_key;
+    }
+    if (auto reason = m_access.refuse(swarm_key)) return refuse(*reason);
     AnnounceParams p;
-    p.info_hash = a->info_hash;
+    p.info_hash = swarm_key;
     const PeerEndpoint source = normalize(from);
     // Port 0 in the packet: the client means "the port I send from" (what opentracker does too).
     p.peer = PeerEndpoint{source.address, a->port != 0 ? a->port : source.port};
@@ -190,6 +285,10 @@ void TrackerService::udp_datagram(std::string_view datagram, const PeerEndpoint&
     scratch.peers_v6.clear();
     const AnnounceResult result = m_store.announce(p, scratch.peers_v4, scratch.peers_v6);
     m_stats.count(Protocol::udp, Event::announce);
+    if (torrent)
+      m_accounting->record(PeerKey{user->id, torrent->id, a->peer_id},
+                           AnnounceCounters{a->uploaded, a->downloaded, a->event, now,
+                                            torrent->freeleech, torrent->neutral});
     udp_tracker::AnnounceResponse r;
     r.transaction_id = a->transaction_id;
     r.interval = jittered_interval(scratch);
@@ -216,9 +315,17 @@ void TrackerService::udp_datagram(std::string_view datagram, const PeerEndpoint&
   udp_tracker::ScrapeResponse r;
   r.transaction_id = s.transaction_id;
   r.stats.reserve(s.info_hashes.size());
+  std::shared_ptr<const PrivateRegistry::Snapshot> snap;
+  if (m_settings.mode == TrackerMode::private_mode) snap = m_registry->snapshot();
   for (std::size_t i = 0; i < s.info_hashes.size(); ++i) {
-    const Sha1Digest h = s.info_hashes[i];
-    const SwarmCounts c = m_access.refuse(h) ? SwarmCounts{} : m_store.scrape(h);
+    Sha1Digest h = s.info_hashes[i];
+    bool served = true;
+    if (snap) {
+      const RegisteredTorrent* t = snap->torrent(h);
+      served = t != nullptr;
+      if (t) h = t->swarm_key;
+    }
+    const SwarmCounts c = !served || m_access.refuse(h) ? SwarmCounts{} : m_store.scrape(h);
     r.stats.push_back(udp_tracker::ScrapeStats{c.seeders, c.completed, c.leechers});
   }
   m_stats.count(Protocol::udp, Event::scrape);

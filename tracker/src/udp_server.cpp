@@ -156,6 +156,7 @@ struct UdpServer::Worker {
   std::atomic<std::uint64_t> truncated{0};
   std::atomic<std::uint64_t> handler_errors{0};
   std::atomic<std::uint64_t> send_failures{0};
+  std::atomic<std::uint64_t> batches{0};
 };
 
 // The buffers of one worker, allocated once when it starts. recv[i] reads into buffers[i] and
@@ -304,6 +305,7 @@ UdpServerCounters UdpServer::counters() const noexcept {
     c.truncated += w->truncated.load(std::memory_order_relaxed);
     c.handler_errors += w->handler_errors.load(std::memory_order_relaxed);
     c.send_failures += w->send_failures.load(std::memory_order_relaxed);
+    c.batches += w->batches.load(std::memory_order_relaxed);
   }
   return c;
 }
@@ -441,6 +443,7 @@ void UdpServer::serve_socket(Worker& worker, int fd, Batch& batch) {
     if (handler_errors != 0)
       worker.handler_errors.fetch_add(handler_errors, std::memory_order_relaxed);
     if (send_failures != 0) worker.send_failures.fetch_add(send_failures, std::memory_order_relaxed);
+    worker.batches.fetch_add(1, std::memory_order_relaxed);
     worker.received.fetch_add(received, std::memory_order_release);
 
     if (received < kUdpBatchSize) return;  // drained

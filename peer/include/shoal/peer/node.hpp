@@ -173,7 +173,9 @@ public:
 
   /// Adds a torrent. Validates the input with proto's parsers (errors name offset and reason).
   /// If the node already holds the torrent (e.g. reloaded from its resume file), this returns its
-  /// info-hash and only applies file_priorities, the rate limits and `paused`.
+  /// info-hash and only applies file_priorities, the rate limits and `paused`, and adds (and
+  /// announces to) the trackers of `params` that the held torrent does not have — a torrent
+  /// re-made with other trackers keeps its info-hash. save_path and seed_mode are not changed.
   expected<InfoHash, std::string> add_torrent(const AddTorrentParams& params);
   expected<void, std::string> remove_torrent(const InfoHash& id, RemoveData data = RemoveData::keep);
   expected<void, std::string> pause(const InfoHash& id);

@@ -14,7 +14,8 @@
 //   float is an error); interval_jitter takes a float or an integer; paths and strings take TOML
 //   strings without NUL characters; every *.listen entry is "a.b.c.d:port" or "[v6]:port" with a
 //   port 0-65535, 0 meaning any free port (shoal::PeerEndpoint::parse); trusted_proxies entries are AddressRange texts
-//   ("10.0.0.0/8", "::1"); mode is "public" or "listed"; log.level one of spdlog's level names.
+//   ("10.0.0.0/8", "::1"); mode is "public", "listed" or "private"; client_allow entries are 1-20
+//   bytes; log.level one of spdlog's level names.
 // validate() adds the rules that involve several keys; see its comment.
 //
 //   auto cfg = shoal::tracker::load_config_file("tracker.toml");
@@ -48,10 +49,12 @@
 
 namespace shoal::tracker {
 
-enum class TrackerMode { public_mode, listed };
+/// public: any torrent; listed: only the allow list; private: registered torrents, announced with a
+/// user's passkey, with per-user accounting (docs/tracker.md, "Private mode").
+enum class TrackerMode { public_mode, listed, private_mode };
 
 struct TrackerSettings {
-  TrackerMode mode = TrackerMode::public_mode;   ///< "public" | "listed"
+  TrackerMode mode = TrackerMode::public_mode;   ///< "public" | "listed" | "private"
   std::uint32_t announce_interval = 1800;        ///< seconds, before jitter; 1-86400
   std::uint32_t min_interval = 300;              ///< seconds ("min interval"; HTTP only); 1-86400
   double interval_jitter = 0.1;                  ///< fraction: interval is randomised ±jitter; 0-0.5
@@ -62,6 +65,13 @@ struct TrackerSettings {
   bool full_scrape = false;                      ///< allow scrape without info_hash (all torrents)
   std::uint32_t scrape_max_hashes = 74;          ///< per HTTP scrape request (UDP: what fits a packet); 1-1000
   std::uint32_t shards = 64;                     ///< swarm store shards (power of two); 1-4096
+  /// Client allow list (every mode): peer_id prefixes such as "-qB", "-TR", "-LT"; an announce
+  /// whose peer_id starts with none of them is refused. Empty: any client. Entries 1-20 bytes.
+  std::vector<std::string> client_allow;
+  /// Private mode accounting: the fastest a peer may plausibly move data, in MiB/s. A byte
+  /// counter that grew by more than max_rate * seconds since the peer's previous announce is
+  /// not counted (and counted as dropped). 1-1048576.
+  std::uint32_t max_rate = 1024;
 
   friend bool operator==(const TrackerSettings&, const TrackerSettings&) = default;
 };
@@ -121,6 +131,36 @@ struct ProcessSettings {
   friend bool operator==(const ProcessSettings&, const ProcessSettings&) = default;
 };
 
+/// Accounts of the REST API (docs/api.md).
+struct AccountsSettings {
+  std::string registration = "closed";           ///< "open" | "closed" | "invite"
+  std::uint32_t min_password_length = 10;        ///< characters; 8-128
+  std::uint32_t password_cost = 15;              ///< scrypt log2(N) for new hashes (32 MiB at 15); 10-20
+  std::uint32_t session_lifetime = 43200;        ///< seconds a session lives unused (sliding); 300-31536000
+  std::uint32_t remember_lifetime = 2592000;     ///< the same for "remember me" sessions; 300-31536000
+  std::uint32_t login_max_failures = 5;          ///< failed sign-ins per account before a lock; 1-1000
+  std::uint32_t login_max_failures_per_address = 20;  ///< per client address; 1-100000
+  std::uint32_t login_lockout = 900;             ///< seconds a lock lasts (and the counting window); 1-86400
+  /// Username of the admin created (with a random password, printed once) when the database has
+  /// no user at start; empty: none is created (use `shoal-tracker admin create-user`).
+  std::string initial_admin = "admin";
+
+  friend bool operator==(const AccountsSettings&, const AccountsSettings&) = default;
+};
+
+/// The REST API under /api/v1.
+struct ApiSettings {
+  /// Own listeners for the API (plain HTTP; "127.0.0.1:8080"); empty: the API is served on the
+  /// http and tls listeners beside announce/scrape.
+  std::vector<std::string> listen;
+  std::uint32_t threads = 2;                     ///< worker threads (database, password hashing); 1-64
+  std::uint32_t max_body_bytes = 16384;          ///< request body limit; 1024-1048576
+  double rate_limit = 10;                        ///< requests/s per address and per credential; 0 = off; 0-100000
+  std::uint32_t rate_burst = 60;                 ///< requests allowed in a burst; 1-100000
+
+  friend bool operator==(const ApiSettings&, const ApiSettings&) = default;
+};
+
 struct TrackerConfig {
   TrackerSettings tracker;
   UdpSettings udp;
@@ -129,6 +169,8 @@ struct TrackerConfig {
   StorageSettings storage;
   LogSettings log;
   ProcessSettings process;
+  AccountsSettings accounts;
+  ApiSettings api;
 
   /// database resolved against data_dir.
   std::filesystem::path database_path() const {

@@ -45,8 +45,9 @@
 // Threads. run(n) starts n I/O threads. Each connection is served on its own strand, so one
 // connection's handler calls never overlap, but calls for different connections run in parallel:
 // the handler must be thread-safe. It runs on an I/O thread and must be quick (no disk, database or
-// network waits: hand slow work to another thread and answer from memory) — while it runs, that
-// thread serves no other connection. An exception thrown by the handler never escapes: the client
+// network waits: hand slow work to another thread and answer from memory, or defer the response
+// with HttpResponse::defer() and complete it from that thread) — while it runs, that thread serves
+// no other connection. An exception thrown by the handler never escapes: the client
 // gets 500 and the error is logged.
 //
 // Logging goes to spdlog's default logger: listeners and TLS reloads at info, problems that need
@@ -171,6 +172,41 @@ private:
   unsigned m_version = 11;
 };
 
+struct HttpResponse;
+
+/// The other end of a deferred response (HttpResponse::defer): whoever holds it answers the
+/// request later, from any thread, with complete(). Copyable; the copies share one answer, and
+/// the first complete() wins (later calls do nothing). When the last copy is destroyed without a
+/// complete(), the client gets a 500 — a lost handle never leaves a connection hanging.
+/// Completing after HttpServer::stop() (or after the server is gone) does nothing.
+///
+///   handler = [&pool](const HttpRequest& req, HttpResponse& res) {
+///     HttpCompletion done = res.defer();             // answer later
+///     pool.post([done, body = std::string(req.body())] {   // copy what the worker needs
+///       HttpResponse r;
+///       r.body = slow_database_work(body);
+///       done.complete(std::move(r));
+///     });
+///   };
+class HttpCompletion {
+public:
+  /// Empty: complete() does nothing.
+  HttpCompletion() = default;
+  /// A handle that hands the answer to `deliver` (called at most once, on the completing
+  /// thread; with a 500 response when no copy called complete()). HttpServer builds these; tests
+  /// of handlers may build their own.
+  explicit HttpCompletion(std::function<void(HttpResponse)> deliver);
+
+  /// Sends `response` (validated like a handler's; an invalid one becomes a 500). Thread-safe.
+  void complete(HttpResponse response) const;
+  /// True when this handle belongs to a response (not default-constructed).
+  explicit operator bool() const noexcept { return m_state != nullptr; }
+
+private:
+  struct State;
+  std::shared_ptr<State> m_state;
+};
+
 /// What the handler fills in. Starts as 200, text/plain, empty body.
 ///
 /// The server owns Content-Length, Transfer-Encoding and Connection: a handler that adds one of
@@ -189,10 +225,29 @@ struct HttpResponse {
   void add_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
   }
+
+  /// Defers the answer: the handler returns at once (freeing the I/O thread) and the request is
+  /// answered when the returned handle's complete() is called — typically from a worker thread
+  /// doing database or KDF work. The fields of this object are then ignored. The HttpRequest the
+  /// handler got is invalid after it returns: copy what the worker needs. The connection reads
+  /// nothing more (pipelined requests wait) until the answer is sent; stop() gives a deferred
+  /// answer the same shutdown_grace as a response being written. Call at most once per request.
+  /// Throws std::logic_error when nothing can defer this response (set_deferrer not called —
+  /// HttpServer always calls it).
+  HttpCompletion defer();
+  /// True once defer() was called.
+  bool deferred() const noexcept { return m_deferred; }
+  /// What defer() calls to get the handle: set by HttpServer before the handler runs (or by a
+  /// test of a handler).
+  void set_deferrer(std::function<HttpCompletion()> deferrer) { m_deferrer = std::move(deferrer); }
+
+private:
+  std::function<HttpCompletion()> m_deferrer;
+  bool m_deferred = false;
 };
 
 /// Called for every complete request, on an I/O thread (see the file comment: thread-safe, quick,
-/// exceptions become 500).
+/// exceptions become 500). Slow work: HttpResponse::defer().
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
 /// Counters since construction. Cheap to read (relaxed atomics), for /metrics.

@@ -18,6 +18,7 @@
 //
 // Not thread-safe: the swarm store guards each table with its shard's lock.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -112,14 +113,31 @@ public:
   template <class Fn>
   void visit_from(std::uint64_t start, Fn fn) const {
     if (!m_slots) return;
-    const std::uint32_t mask = capacity() - 1;
-    std::uint32_t i = static_cast<std::uint32_t>(start) & mask;
-    for (std::uint32_t n = 0; n <= mask; ++n, i = (i + 1) & mask) {
-      if (m_slots[i].port != 0 && !fn(m_slots[i])) return;
-    }
+    const std::uint32_t first = static_cast<std::uint32_t>(start) & (capacity() - 1);
+    if (visit_range(first, capacity(), fn)) visit_range(0, first, fn);
   }
 
 private:
+  // Visits the records of slots [begin, end) in order; false once fn returned false. Occupancy
+  // is random, so a branch per slot mispredicts about every other slot (the first item of a UDP
+  // announce load's profile, in peer selection): instead, gather 32 slots' occupancy into a mask
+  // without branching and walk its set bits.
+  template <class Fn>
+  bool visit_range(std::uint32_t begin, std::uint32_t end, Fn& fn) const {
+    for (std::uint32_t base = begin; base < end; base += 32) {
+      const std::uint32_t n = end - base < 32 ? end - base : 32;
+      std::uint32_t occupied = 0;
+      for (std::uint32_t j = 0; j < n; ++j)
+        occupied |= static_cast<std::uint32_t>(m_slots[base + j].port != 0) << j;
+      while (occupied != 0) {
+        const auto j = static_cast<std::uint32_t>(std::countr_zero(occupied));
+        occupied &= occupied - 1;
+        if (!fn(m_slots[base + j])) return false;
+      }
+    }
+    return true;
+  }
+
   static std::uint8_t log2(std::uint32_t v) noexcept {
     std::uint8_t l = 0;
     while ((1u << l) < v) ++l;

@@ -11,6 +11,10 @@
 // - stop(): final flush, then (with save_snapshot=true) the swarm snapshot.
 // - reload_lists(): re-reads the allow/deny lists (SIGHUP, admin call); swarms of newly denied
 //   torrents are dropped.
+// - attach_accounting() (private mode): the same writer thread also takes the Accounting batch
+//   every flush_interval and writes it with PrivateStore::save_accounting (totals and per-peer
+//   baselines in one transaction); load() restores the baselines; a failed write is retried with
+//   the next batch.
 //
 //   Persistence p(storage, store, access, 3);
 //   if (auto r = p.load(); !r) die(r.error());
@@ -28,6 +32,8 @@
 
 #include "shoal/proto/expected.hpp"
 #include "shoal/tracker/access_list.hpp"
+#include "shoal/tracker/accounting.hpp"
+#include "shoal/tracker/private_store.hpp"
 #include "shoal/tracker/storage.hpp"
 #include "shoal/tracker/swarm_store.hpp"
 
@@ -38,6 +44,7 @@ struct LoadSummary {
   std::size_t allowed = 0;
   std::size_t denied = 0;
   std::size_t snapshot_peers = 0;
+  std::size_t accounting_baselines = 0;  ///< private mode: peer baselines restored
 };
 
 class Persistence {
@@ -48,12 +55,20 @@ public:
   Persistence(const Persistence&) = delete;
   Persistence& operator=(const Persistence&) = delete;
 
+  /// Private mode: flush `accounting` into `store` (a connection of its own) as well. Baselines
+  /// older than `baseline_timeout_seconds` are neither loaded nor kept. Call before load().
+  void attach_accounting(Accounting& accounting, std::unique_ptr<PrivateStore> store,
+                         std::uint32_t baseline_timeout_seconds);
+
   expected<LoadSummary, std::string> load();
   void start();
   /// Stops the writer (after a final flush) and, if asked, saves the swarm snapshot.
   expected<void, std::string> stop(bool save_snapshot);
   /// Writes pending completed counts now. Returns how many torrents were written.
   expected<std::size_t, std::string> flush();
+  /// Writes the pending accounting batch now (nothing without attach_accounting). Returns how
+  /// many (user, torrent) rows it updated.
+  expected<std::size_t, std::string> flush_accounting();
   expected<LoadSummary, std::string> reload_lists();
   bool healthy();
 
@@ -66,6 +81,9 @@ private:
   std::uint32_t m_flush_interval;
   std::mutex m_storage_mutex;  // guards m_storage and m_retry
   std::vector<std::pair<Sha1Digest, std::uint32_t>> m_retry;  // counts a failed write still owes
+  Accounting* m_accounting = nullptr;
+  std::unique_ptr<PrivateStore> m_private_store;  // guarded by m_storage_mutex
+  std::uint32_t m_baseline_timeout = 0;
   std::mutex m_wake_mutex;
   std::condition_variable m_wake;
   bool m_stopping = false;

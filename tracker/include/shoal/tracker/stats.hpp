@@ -66,13 +66,22 @@ public:
     std::uint64_t allowed_torrents = 0;
     std::uint64_t denied_torrents = 0;
     bool database_ok = true;
+    /// UdpServer totals (UdpServerCounters: received, replies_sent, dropped(), batches); zero
+    /// when UDP is off.
+    std::uint64_t udp_received = 0;
+    std::uint64_t udp_sent = 0;
+    std::uint64_t udp_dropped = 0;
+    std::uint64_t udp_batches = 0;
   };
 
   /// Prometheus text format 0.0.4: counters shoal_requests_total{protocol,event}, gauges for
-  /// torrents, peers (by family), seeders, leechers, peer table bytes, and `gauges`.
+  /// torrents, peers (by family), seeders, leechers, peer table bytes, and `gauges` — the UDP
+  /// server's totals as counters shoal_udp_datagrams_total{direction="received|sent|dropped"}
+  /// and shoal_udp_batches_total.
   std::string prometheus(const StoreTotals& totals, const Gauges& gauges) const;
 
-  /// JSON object for /stats (torrents, peers, seeders, leechers, per-second rates by protocol).
+  /// JSON object for /stats (torrents, peers, seeders, leechers, per-second rates by protocol,
+  /// "udp_server": {"received", "sent", "dropped", "batches"}).
   std::string json(const StoreTotals& totals, const Gauges& gauges) const;
 
 private:

@@ -4,12 +4,17 @@
 // the two servers and a maintenance thread (statistics tick every second, expiry sweep every
 // sweep_interval, database health), and routes HTTP requests:
 //
-//   GET  /announce, /scrape     BEP 3/23/48 (bencoded, always 200)
+//   GET  /announce, /scrape     BEP 3/23/48 (bencoded, always 200); also /announce/<passkey>
+//                               and /scrape/<passkey> (private mode; other modes ignore the key)
 //   GET  /health                {"status":"ok"|"degraded","uptime_seconds":…,"database":true|false}
 //   GET  /stats                 JSON figures and per-second rates over the last minute
 //   GET  /metrics               Prometheus text format
-//   POST /admin/reload          re-read allow/deny lists and TLS files; needs
+//   POST /admin/reload          re-read allow/deny lists, private registry, TLS files; needs
 //                               `Authorization: Bearer <process.admin_token>`
+//   /api/v1/...                 the REST API (accounts, keys, admin; docs/api.md) — here, or on
+//                               api.listen's own listeners when set. At the first start on an
+//                               empty database an admin is created and its password printed
+//                               ("initial admin: NAME password: P") on stdout, once.
 //
 //   TrackerApp app(config);
 //   if (auto r = app.start(); !r) { log(r.error()); return 1; }
@@ -29,6 +34,8 @@
 #include "shoal/tracker/config.hpp"
 
 namespace shoal::tracker {
+
+class PrivateTracking;
 
 class TrackerApp {
 public:
@@ -51,6 +58,10 @@ public:
   /// "udp://127.0.0.1:6969/announce", "http://…/announce", "https://…/announce" for each bound
   /// listener (wildcard addresses shown as the loopback address of their family).
   std::vector<std::string> announce_urls() const;
+
+  /// The management facade of private mode (registering torrents, flags, accounting reports,
+  /// refresh() after user changes); null before start(). Valid until the app is destroyed.
+  PrivateTracking* private_tracking();
 
 private:
   struct Impl;

@@ -17,6 +17,20 @@
 //   announce or scrape with a valid layout (so the tracker never answers garbage with more bytes than
 //   it received); undecodable datagrams are dropped and counted.
 // - The announce interval is randomised by ±interval_jitter to spread re-announces.
+// - tracker.client_allow (every mode): a peer_id starting with none of the prefixes is refused.
+//
+// Private mode (needs the registry and accounting given to the constructor; docs/tracker.md):
+// - Every announce names a passkey: HTTP `/announce/<passkey>` (the front passes the path
+//   segment) or `?passkey=`, UDP a BEP 41 URLData "/announce/<passkey>". Missing, unknown or
+//   revoked passkeys, disabled users and unregistered torrents are refused with the reasons in
+//   private_registry.hpp (HTTP failure reason, UDP error action), checked in that order.
+// - A registered torrent announces into its swarm key: a hybrid's v1 and truncated-v2 hashes
+//   share one swarm. The deny list still applies.
+// - Each accepted announce is recorded in Accounting (uploaded/downloaded deltas per user).
+// - HTTP scrape needs a valid passkey too; torrents not registered scrape as empty. UDP scrape
+//   (BEP 41 options exist only for announces) answers registered torrents without a passkey.
+// In public and listed modes a passkey (path or URLData) is ignored: `/announce/<anything>` is
+// served exactly like `/announce`.
 //
 //   TrackerService service(settings, store, access, stats, connection_ids);
 //   TrackerService::Scratch scratch;                  // one per worker thread
@@ -31,6 +45,8 @@
 
 #include "shoal/proto/peer_endpoint.hpp"
 #include "shoal/tracker/access_list.hpp"
+#include "shoal/tracker/accounting.hpp"
+#include "shoal/tracker/private_registry.hpp"
 #include "shoal/tracker/config.hpp"
 #include "shoal/tracker/connection_id.hpp"
 #include "shoal/tracker/stats.hpp"
@@ -48,18 +64,22 @@ public:
     std::uint64_t rng = 0x9e3779b97f4a7c15ull;  ///< jitter PRNG state (xorshift)
   };
 
+  /// `registry` and `accounting` are required in private mode (std::invalid_argument otherwise)
+  /// and unused in the other modes.
   TrackerService(const TrackerSettings& settings, SwarmStore& store, const AccessList& access,
-                 TrackerStats& stats, const ConnectionIds& connection_ids);
+                 TrackerStats& stats, const ConnectionIds& connection_ids,
+                 const PrivateRegistry* registry = nullptr, Accounting* accounting = nullptr);
 
-  /// GET /announce?<query>. Writes the bencoded body (success or `failure reason`) to `body`
-  /// (cleared first). The HTTP status is always 200, as BEP 3 clients expect.
+  /// GET /announce?<query> (or /announce/<passkey>?<query>: `passkey` is that path segment).
+  /// Writes the bencoded body (success or `failure reason`) to `body` (cleared first). The HTTP
+  /// status is always 200, as BEP 3 clients expect.
   void http_announce(std::string_view query, const IpAddress& client, std::uint32_t now,
-                     Scratch& scratch, std::string& body) const;
+                     Scratch& scratch, std::string& body, std::string_view passkey = {}) const;
 
-  /// GET /scrape?<query>. A scrape without info_hash is a full scrape when settings allow it,
-  /// else a failure.
+  /// GET /scrape?<query> (or /scrape/<passkey>?<query>). A scrape without info_hash is a full
+  /// scrape when settings allow it, else a failure.
   void http_scrape(std::string_view query, std::uint32_t now, Scratch& scratch,
-                   std::string& body) const;
+                   std::string& body, std::string_view passkey = {}) const;
 
   /// One UDP datagram from `from`. Writes the reply datagram to `reply` (cleared first); an
   /// empty reply means send nothing.
@@ -71,12 +91,18 @@ public:
 
 private:
   std::uint32_t clamp_numwant(std::int64_t requested) const noexcept;
+  bool client_allowed(const Digest<20>& peer_id) const noexcept;
+  /// Private mode: the user of `passkey`, or the reason to refuse.
+  const RegisteredUser* private_user(const PrivateRegistry::Snapshot& snap, std::string_view passkey,
+                                     std::string_view& refusal) const;
 
   const TrackerSettings& m_settings;
   SwarmStore& m_store;
   const AccessList& m_access;
   TrackerStats& m_stats;
   const ConnectionIds& m_connection_ids;
+  const PrivateRegistry* m_registry;
+  Accounting* m_accounting;
 };
 
 }  // namespace shoal::tracker

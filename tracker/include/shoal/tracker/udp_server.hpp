@@ -94,6 +94,8 @@ struct UdpServerCounters {
   std::uint64_t handler_errors = 0;  ///< the handler threw: dropped
   std::uint64_t send_failures = 0;   ///< reply refused by the kernel, longer than
                                      ///< kMaxUdpReplyBytes, or socket buffer full for too long
+  std::uint64_t batches = 0;         ///< recvmmsg() calls that returned datagrams
+                                     ///< (received / batches = the mean batch size)
 
   /// Datagrams dropped for any reason.
   std::uint64_t dropped() const noexcept { return truncated + handler_errors + send_failures; }

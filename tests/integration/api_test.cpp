@@ -1,0 +1,425 @@
+// The REST API of a real shoal-tracker process over loopback HTTP: accounts, sessions, cookies
+// and CSRF, API keys and scopes, the authorization matrix read from the served OpenAPI document,
+// throttling and rate limits, account deletion, `shoal-tracker admin create-user`, and data that
+// survives a restart. Each test starts its own tracker with its own data directory (port 0).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using shoal::test::ChildProcess;
+using shoal::test::SpawnOptions;
+using shoal::test::TempDir;
+
+const std::filesystem::path kTrackerBin = SHOAL_TRACKER_BIN;
+constexpr auto kStartTimeout = 30s;
+constexpr const char* kPassword = "velvet-otter-cactus";
+
+struct Reply {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  json js() const { return json::parse(body, nullptr, false); }
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+  std::string error_code() const {
+    auto j = js();
+    return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
+  }
+};
+
+/// One request on a fresh connection (Connection: close; the body is read to EOF).
+Reply request(std::uint16_t port, const std::string& method, const std::string& target,
+              const std::string& body = "", const std::map<std::string, std::string>& headers = {}) {
+  Reply reply;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
+    ADD_FAILURE() << "connect: " << std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return reply;
+  }
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  bool has_type = false;
+  for (const auto& [n, v] : headers) {
+    req += n + ": " + v + "\r\n";
+    if (n == "Content-Type") has_type = true;
+  }
+  if (!body.empty() && !has_type) req += "Content-Type: application/json\r\n";
+  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string_view rest = req;
+  while (!rest.empty()) {
+    const ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  std::string in;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  char buf[16384];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    in.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto head_end = in.find("\r\n\r\n");
+  if (head_end == std::string::npos || in.size() < 12) {
+    ADD_FAILURE() << method << " " << target << ": no complete response: " << in;
+    return reply;
+  }
+  reply.status = std::stoi(in.substr(9, 3));
+  std::size_t pos = in.find("\r\n") + 2;
+  while (pos < head_end) {
+    const auto end = in.find("\r\n", pos);
+    const std::string line = in.substr(pos, end - pos);
+    const auto colon = line.find(':');
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    reply.headers[name] = value;
+    pos = end + 2;
+  }
+  reply.body = in.substr(head_end + 4);
+  return reply;
+}
+
+std::map<std::string, std::string> bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+/// A shoal-tracker child with the API on its HTTP listener.
+class Tracker {
+public:
+  Tracker(const TempDir& dir, const std::string& extra_toml = "") {
+    const std::string toml =
+        "[accounts]\nregistration = \"open\"\npassword_cost = 10\n" + extra_toml +
+        (extra_toml.find("[api]") == std::string::npos ? "[api]\nrate_limit = 1000\nrate_burst = 1000\n" : "");
+    const auto config = dir.write_file("tracker.toml", toml);
+    m_process = ChildProcess::spawn(kTrackerBin, {"--config", config.string(), "--data-dir",
+                                                  (dir / "data").string(), "--udp", "off", "--http",
+                                                  "127.0.0.1:0", "--log-level", "warn"});
+    auto line = m_process->wait_for_output_line("announce URL: http://", kStartTimeout);
+    if (!line) {
+      ADD_FAILURE() << "tracker did not start: " << m_process->describe();
+      return;
+    }
+    const auto colon = line->rfind(':');
+    m_port = static_cast<std::uint16_t>(std::stoi(line->substr(colon + 1)));
+    for (const auto& l : m_process->output_lines())
+      if (l.starts_with("initial admin: ")) m_initial_admin_line = l;
+  }
+  // A graceful stop must exit 0 (also: no sanitizer report at exit in the sanitizer build).
+  ~Tracker() {
+    if (m_process && m_process->running()) {
+      m_process->signal(SIGTERM);
+      EXPECT_EQ(m_process->wait_exit(30s), 0) << m_process->describe();
+    }
+  }
+
+  std::uint16_t port() const { return m_port; }
+  /// The initial admin's password when this start created it ("" otherwise).
+  std::string initial_admin_password() const {
+    const std::string marker = " password: ";
+    const auto at = m_initial_admin_line.find(marker);
+    return at == std::string::npos ? "" : m_initial_admin_line.substr(at + marker.size());
+  }
+  int stop() {
+    m_process->signal(SIGTERM);
+    auto rc = m_process->wait_exit(30s);
+    return rc ? *rc : -1000;
+  }
+  ChildProcess& process() { return *m_process; }
+
+  Reply call(const std::string& method, const std::string& target, const std::string& body = "",
+             const std::map<std::string, std::string>& headers = {}) {
+    return request(m_port, method, target, body, headers);
+  }
+
+  /// A session token for user/password (fails the test otherwise).
+  std::string login(const std::string& user, const std::string& password = kPassword) {
+    auto r = call("POST", "/api/v1/auth/login", json{{"username", user}, {"password", password}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto j = r.js();
+    return j.is_object() ? j.value("token", "") : "";
+  }
+
+  void register_user(const std::string& user) {
+    auto r = call("POST", "/api/v1/auth/register", json{{"username", user}, {"password", kPassword}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+  }
+
+private:
+  std::optional<ChildProcess> m_process;
+  std::uint16_t m_port = 0;
+  std::string m_initial_admin_line;
+};
+
+TEST(ApiProcessTest, InitialAdminRegisterLoginLogoutAndDataSurvivesRestart) {
+  TempDir dir;
+  std::string admin_password;
+  {
+    Tracker t(dir);
+    admin_password = t.initial_admin_password();
+    ASSERT_EQ(admin_password.size(), 24u) << t.process().describe();
+    const std::string admin = t.login("admin", admin_password);
+    EXPECT_EQ(t.call("GET", "/api/v1/me", "", bearer(admin)).js()["user"]["role"], "admin");
+
+    t.register_user("alice");
+    const std::string token = t.login("alice");
+    auto me = t.call("GET", "/api/v1/me", "", bearer(token));
+    ASSERT_EQ(me.status, 200);
+    EXPECT_EQ(me.js()["user"]["username"], "alice");
+    EXPECT_EQ(me.header("content-type"), "application/json");
+    auto out = t.call("POST", "/api/v1/auth/logout", "", bearer(token));
+    EXPECT_EQ(out.status, 204);
+    EXPECT_EQ(t.call("GET", "/api/v1/me", "", bearer(token)).status, 401);
+    // A session that stays signed in across the restart.
+    const std::string kept = t.login("alice");
+    std::ofstream(dir / "kept-token") << kept;
+    EXPECT_EQ(t.stop(), 0);
+  }
+  Tracker again(dir);
+  EXPECT_EQ(again.initial_admin_password(), "");  // printed once, at the first start only
+  std::ifstream in(dir / "kept-token");
+  std::string kept;
+  in >> kept;
+  EXPECT_EQ(again.call("GET", "/api/v1/me", "", bearer(kept)).status, 200);
+  EXPECT_FALSE(again.login("alice").empty());
+  EXPECT_FALSE(again.login("admin", admin_password).empty());
+}
+
+TEST(ApiProcessTest, CookieSessionNeedsCsrfTokenForChanges) {
+  TempDir dir;
+  Tracker t(dir);
+  t.register_user("alice");
+  auto login = t.call("POST", "/api/v1/auth/login",
+                      json{{"username", "alice"}, {"password", kPassword}}.dump());
+  ASSERT_EQ(login.status, 200);
+  const std::string set_cookie = login.header("set-cookie");
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set_cookie.find("SameSite=Lax"), std::string::npos);
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos);  // plain HTTP
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  const std::string csrf = login.js()["csrf_token"];
+
+  auto me = t.call("GET", "/api/v1/me", "", {{"Cookie", cookie}});
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(me.js()["csrf_token"], csrf);
+  const std::string body = json{{"email", "alice@example.org"}}.dump();
+  auto refused = t.call("PATCH", "/api/v1/me", body, {{"Cookie", cookie}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.error_code(), "csrf_failed");
+  auto ok = t.call("PATCH", "/api/v1/me", body, {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.js()["user"]["email"], "alice@example.org");
+}
+
+TEST(ApiProcessTest, BearerApiKeyScopesAndRevocation) {
+  TempDir dir;
+  Tracker t(dir);
+  t.register_user("alice");
+  const std::string session = t.login("alice");
+  auto created = t.call("POST", "/api/v1/me/keys", json{{"name", "script"}, {"scopes", {"read"}}}.dump(),
+                        bearer(session));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string key = created.js()["key"];
+  EXPECT_EQ(t.call("GET", "/api/v1/me/passkey", "", bearer(key)).status, 200);
+  auto write = t.call("POST", "/api/v1/me/passkey", "", bearer(key));
+  EXPECT_EQ(write.status, 403);
+  EXPECT_EQ(write.error_code(), "insufficient_scope");
+  auto list = t.call("GET", "/api/v1/me/keys", "", bearer(key)).js();
+  ASSERT_EQ(list["keys"].size(), 1u);
+  EXPECT_EQ(list["keys"][0]["prefix"], key.substr(0, 11));
+  EXPECT_EQ(list["keys"][0].count("key"), 0u);
+  const auto id = created.js()["id"].get<long long>();
+  EXPECT_EQ(t.call("DELETE", "/api/v1/me/keys/" + std::to_string(id), "", bearer(session)).status, 204);
+  EXPECT_EQ(t.call("GET", "/api/v1/me", "", bearer(key)).status, 401);
+  // An expired key is refused too.
+  auto soon = t.call("POST", "/api/v1/me/keys",
+                     json{{"name", "short"}, {"scopes", {"read"}},
+                          {"expires_at", std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch()).count() + 2}}
+                         .dump(),
+                     bearer(session));
+  ASSERT_EQ(soon.status, 201);
+  const std::string short_key = soon.js()["key"];
+  EXPECT_EQ(t.call("GET", "/api/v1/me", "", bearer(short_key)).status, 200);
+  std::this_thread::sleep_for(3500ms);
+  EXPECT_EQ(t.call("GET", "/api/v1/me", "", bearer(short_key)).status, 401);
+}
+
+TEST(ApiProcessTest, AuthorizationMatrixFromTheOpenApiDocument) {
+  TempDir dir;
+  Tracker t(dir);
+  t.register_user("alice");
+  const std::string user = t.login("alice");
+  auto doc = t.call("GET", "/api/v1/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  const json spec = doc.js();
+  ASSERT_TRUE(spec.contains("paths"));
+  int protected_ops = 0, admin_ops = 0;
+  for (const auto& [pattern, ops] : spec["paths"].items()) {
+    std::string path = pattern;
+    for (auto [from, to] : {std::pair{"{id}", "1"}, std::pair{"{list}", "allow"},
+                            std::pair{"{info_hash}", "0123456789abcdef0123456789abcdef01234567"}})
+      if (auto at = path.find(from); at != std::string::npos) path.replace(at, std::string(from).size(), to);
+    for (const auto& [method_lower, op] : ops.items()) {
+      std::string method;
+      for (char c : method_lower) method += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      const std::string what = method + " " + path;
+      // Junk bodies get 4xx, never 5xx, whoever sends them: malformed JSON and non-objects are
+      // refused before anything else; a well-formed object of wrong types (sent anonymously, so
+      // that nothing is changed) is refused or ignored, never a server error.
+      for (const char* junk : {"{", "[]", "\"x\"", "\xff\xfe", "{\"a\":1,}"}) {
+        auto r = t.call(method, path, junk, bearer(user));
+        EXPECT_EQ(r.status, 400) << what << " junk " << junk << ": " << r.body;
+        EXPECT_EQ(r.error_code(), "malformed_json") << what;
+      }
+      auto typed = t.call(method, path, R"({"username": {"a": [1]}, "password": 5, "scopes": "x"})");
+      EXPECT_LT(typed.status, 500) << what << ": " << typed.body;
+      if (op["security"].empty()) continue;
+      ++protected_ops;
+      auto anon = t.call(method, path);
+      EXPECT_EQ(anon.status, 401) << what;
+      EXPECT_EQ(anon.error_code(), "unauthorized") << what;
+      EXPECT_EQ(t.call(method, path, "", bearer("sk_" + std::string(64, 'f'))).status, 401) << what;
+      if (op["x-required-scope"] == "admin") {
+        ++admin_ops;
+        auto denied = t.call(method, path, "", bearer(user));
+        EXPECT_EQ(denied.status, 403) << what;
+        EXPECT_EQ(denied.error_code(), "insufficient_scope") << what;
+      }
+    }
+  }
+  EXPECT_GE(protected_ops, 20);
+  EXPECT_GE(admin_ops, 11);
+}
+
+TEST(ApiProcessTest, FailedLoginsAreThrottledWith429) {
+  TempDir dir;
+  Tracker t(dir, "login_max_failures = 3\n");
+  t.register_user("alice");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(t.call("POST", "/api/v1/auth/login", json{{"username", "alice"}, {"password", "wrong-one"}}.dump()).status, 401);
+  auto locked = t.call("POST", "/api/v1/auth/login", json{{"username", "alice"}, {"password", kPassword}}.dump());
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(locked.error_code(), "too_many_attempts");
+  EXPECT_GT(std::stoi(locked.header("retry-after").empty() ? "0" : locked.header("retry-after")), 0);
+}
+
+TEST(ApiProcessTest, RequestRateLimitAnswers429WithRetryAfter) {
+  TempDir dir;
+  Tracker t(dir, "[api]\nrate_limit = 0.2\nrate_burst = 5\n");
+  int ok = 0, limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 8; ++i) {
+    auto r = t.call("GET", "/api/v1/openapi.json");
+    if (r.status == 200) ++ok;
+    if (r.status == 429) {
+      ++limited;
+      retry_after = r.header("retry-after");
+      EXPECT_EQ(r.error_code(), "rate_limited");
+    }
+  }
+  EXPECT_EQ(ok, 5);
+  EXPECT_EQ(limited, 3);
+  EXPECT_FALSE(retry_after.empty());
+  // Announces are not behind the API's limits.
+  EXPECT_EQ(t.call("GET", "/health").status, 200);
+}
+
+TEST(ApiProcessTest, OversizedBodyIs413) {
+  TempDir dir;
+  Tracker t(dir);
+  auto r = t.call("POST", "/api/v1/auth/login", std::string(20000, ' '));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.error_code(), "payload_too_large");
+}
+
+TEST(ApiProcessTest, DeleteAccountLeavesATombstoneAdminsCanSee) {
+  TempDir dir;
+  Tracker t(dir);
+  const std::string admin = t.login("admin", t.initial_admin_password());
+  t.register_user("alice");
+  const std::string token = t.login("alice");
+  EXPECT_EQ(t.call("DELETE", "/api/v1/me", json{{"password", "wrong"}}.dump(), bearer(token)).status, 403);
+  EXPECT_EQ(t.call("DELETE", "/api/v1/me", json{{"password", kPassword}}.dump(), bearer(token)).status, 204);
+  EXPECT_EQ(t.call("GET", "/api/v1/me", "", bearer(token)).status, 401);
+  EXPECT_EQ(t.call("POST", "/api/v1/auth/login", json{{"username", "alice"}, {"password", kPassword}}.dump()).status, 401);
+  auto all = t.call("GET", "/api/v1/admin/users?include_deleted=1", "", bearer(admin)).js();
+  bool tombstone = false;
+  for (const auto& u : all["users"]) {
+    EXPECT_NE(u["username"], "alice");
+    if (u["deleted"] == true) tombstone = u["email"].is_null() && u["enabled"] == false;
+  }
+  EXPECT_TRUE(tombstone);
+  auto audit = t.call("GET", "/api/v1/admin/audit", "", bearer(admin)).js();
+  bool logged = false;
+  for (const auto& e : audit["entries"]) logged |= e["action"] == "user.delete";
+  EXPECT_TRUE(logged);
+}
+
+TEST(ApiProcessTest, AdminCreateUserSubcommand) {
+  TempDir dir;
+  const auto data = (dir / "data").string();
+  {
+    SpawnOptions opts;
+    opts.stdin_pipe = true;
+    auto weak = ChildProcess::spawn(kTrackerBin, {"admin", "create-user", "boss", "--password-stdin", "--data-dir", data}, opts);
+    weak.write_stdin("123456\n");
+    weak.close_stdin();
+    EXPECT_EQ(weak.wait_exit(60s), 2) << weak.describe();
+  }
+  {
+    SpawnOptions opts;
+    opts.stdin_pipe = true;
+    auto create = ChildProcess::spawn(kTrackerBin, {"admin", "create-user", "boss", "--password-stdin", "--data-dir", data}, opts);
+    create.write_stdin(std::string(kPassword) + "\n");
+    create.close_stdin();
+    EXPECT_EQ(create.wait_exit(60s), 0) << create.describe();
+  }
+  {
+    auto generated = ChildProcess::spawn(kTrackerBin, {"admin", "create-user", "helper", "--role", "user", "--data-dir", data});
+    EXPECT_EQ(generated.wait_exit(60s), 0) << generated.describe();
+    generated.wait_output_closed(10s);
+    EXPECT_TRUE(generated.output().find("password: ") != std::string::npos);
+    auto dup = ChildProcess::spawn(kTrackerBin, {"admin", "create-user", "BOSS", "--data-dir", data});
+    EXPECT_EQ(dup.wait_exit(60s), 2) << dup.describe();
+  }
+  Tracker t(dir);
+  EXPECT_EQ(t.initial_admin_password(), "");  // an admin exists: none is generated
+  const std::string boss = t.login("boss");
+  auto me = t.call("GET", "/api/v1/me", "", bearer(boss)).js();
+  EXPECT_EQ(me["user"]["role"], "admin");
+  EXPECT_EQ(t.call("GET", "/api/v1/admin/users", "", bearer(boss)).js()["total"], 2);
+}
+
+}  // namespace

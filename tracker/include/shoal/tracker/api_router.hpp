@@ -1,0 +1,137 @@
+#pragma once
+// ApiRouter: the REST API's routing table, and the one source of its OpenAPI description. An
+// endpoint is one add() call — method, path pattern, required authorization, documentation and
+// handler — and GET /api/v1/openapi.json is generated from the same list, so the description
+// cannot drift from what is served.
+//
+//   router.add({.method = "GET", .pattern = "/api/v1/admin/users/{id}",
+//               .auth = ApiAuth::with_scope(Scope::admin), .summary = "One user",
+//               .handler = [&](ApiCall& call) {
+//                 auto id = call.int_param("id");                // 404 when not an integer
+//                 if (!id) return ApiReply::error(404, "not_found", "no such user");
+//                 return ApiReply::json(200, user_json(*id));
+//               }});
+//   auto match = router.match("GET", "/api/v1/admin/users/7");   // route + {"id": "7"}
+//
+// Patterns are literal segments and `{name}` segments (one non-empty path segment, percent-
+// decoded into ApiCall::params). match() tells "no such path" (404) from "path exists, other
+// methods" (405, with the Allow list). Handlers run on the API's worker threads (api_service.hpp)
+// with the caller already authenticated and authorized as the route demands; ApiCall::user_id()
+// gives the caller's id to endpoints added later (torrent registration, accounting).
+//
+// Errors have one JSON shape everywhere: {"error": {"code": "...", "message": "..."}}.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "shoal/proto/peer_endpoint.hpp"
+#include "shoal/tracker/account_service.hpp"
+
+namespace shoal::tracker {
+
+/// What a route requires of its caller.
+struct ApiAuth {
+  bool required = false;
+  Scope scope = Scope::read;  ///< when required; Scope::admin also means "an admin's credential"
+
+  static ApiAuth none() { return {}; }
+  static ApiAuth with_scope(Scope s) { return {true, s}; }
+};
+
+/// One request as a handler sees it: owned copies (it runs on a worker thread, after the HTTP
+/// handler returned), the path parameters, the parsed JSON body and the authenticated caller.
+struct ApiCall {
+  std::string method;
+  std::string path;
+  std::string query;  ///< raw, percent-encoded
+  std::string body;
+  nlohmann::json json;  ///< the parsed body: an object, or null when there was no body
+  std::map<std::string, std::string, std::less<>> params;
+  IpAddress client_address;
+  bool tls = false;
+  /// Set for routes that require authorization (and for optional auth when a credential was
+  /// given and valid).
+  std::optional<Principal> principal;
+  /// The session token when the caller authenticated with a session (cookie or bearer).
+  std::string session_token;
+  /// True when the session came from the cookie (CSRF rules apply; logout clears the cookie).
+  bool cookie_auth = false;
+
+  /// The authenticated caller's user id (0 when anonymous). Read-only access for later
+  /// endpoints.
+  std::int64_t user_id() const noexcept { return principal ? principal->user.id : 0; }
+  /// A path parameter as a positive integer, or nullopt.
+  std::optional<std::int64_t> int_param(std::string_view name) const;
+  /// A query parameter (percent-decoded, '+' as space), or nullopt.
+  std::optional<std::string> query_param(std::string_view name) const;
+  /// The client address as text (for logs and the audit log).
+  std::string client_text() const { return client_address.to_string(); }
+};
+
+/// A handler's answer. `body` null: no body (use with 204).
+struct ApiReply {
+  unsigned status = 200;
+  nlohmann::json body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static ApiReply json(unsigned status, nlohmann::json body) { return {status, std::move(body), {}}; }
+  static ApiReply no_content() { return {204, nullptr, {}}; }
+  /// {"error": {"code": code, "message": message}}
+  static ApiReply error(unsigned status, std::string_view code, std::string_view message);
+};
+
+/// The reply for an AccountError: invalid 422, unauthorized 401 (with WWW-Authenticate),
+/// forbidden 403, not_found 404, conflict 409, throttled 429 (with Retry-After), internal 500.
+ApiReply api_error_from(const AccountError& error);
+
+using ApiHandler = std::function<ApiReply(ApiCall&)>;
+
+struct ApiRoute {
+  std::string method;   ///< "GET", "POST", "PUT", "PATCH", "DELETE"
+  std::string pattern;  ///< "/api/v1/me/keys/{id}"
+  ApiAuth auth;
+  std::string summary;      ///< one line, for OpenAPI
+  std::string tag;          ///< OpenAPI group ("account", "admin", ...)
+  /// OpenAPI schema of the JSON request body; null: no body.
+  nlohmann::json request_schema;
+  /// Success status and its description for OpenAPI.
+  unsigned success_status = 200;
+  std::string success_description = "OK";
+  ApiHandler handler;
+};
+
+class ApiRouter {
+public:
+  /// Registers a route. Throws std::invalid_argument for an empty handler, a pattern not
+  /// starting with '/', or a (method, pattern) pair added twice.
+  void add(ApiRoute route);
+
+  struct Match {
+    const ApiRoute* route = nullptr;
+    std::map<std::string, std::string, std::less<>> params;
+  };
+  /// The route for (method, path): a Match, or an error reply — 404 not_found when no pattern
+  /// matches the path, 405 method_not_allowed (with an Allow header) when only other methods do.
+  /// HEAD matches GET routes.
+  std::variant<Match, ApiReply> match(std::string_view method, std::string_view path) const;
+
+  const std::vector<ApiRoute>& routes() const noexcept { return m_routes; }
+
+  /// The OpenAPI 3.0 description of every route: security requirement (bearer or cookie) and
+  /// required scope (`x-required-scope`) per operation, request body schemas, the error shape.
+  nlohmann::json openapi(std::string_view title, std::string_view version) const;
+
+private:
+  std::vector<ApiRoute> m_routes;
+};
+
+}  // namespace shoal::tracker

@@ -1,0 +1,100 @@
+#pragma once
+// ApiService: the REST API on the tracker's HTTP server — everything between an HttpRequest under
+// /api/v1 and a route handler (api_router.hpp). On the I/O thread (cheap, in memory): request size
+// limit (413), Content-Type check (415), per-address and per-credential rate limits (429 +
+// Retry-After), queue limit (503); then the response is deferred (HttpResponse::defer) and a
+// worker thread does the rest — JSON parsing (400), authentication (401), authorization (403),
+// the CSRF check for cookie sessions, the handler — so SQLite and the password KDF never block
+// announces.
+//
+//   ApiService api(accounts, options);
+//   register_account_routes(api.router(), accounts, deps);        // account_api.hpp
+//   http_handler = [&](auto& req, auto& res) {
+//     if (req.path().starts_with("/api/")) return api.handle(req, res);
+//     ...
+//   };
+//   api.start();  ...  http.stop(); api.stop();
+//
+// Credentials, in this order: `Authorization: Bearer <API key or session token>`, else the
+// session cookie (`shoal_session`). A cookie-authenticated POST/PUT/PATCH/DELETE must carry
+// `X-CSRF-Token: <csrf_token>` (from the login answer or GET /api/v1/me); bearer requests need
+// none. Every reply is JSON; errors use ApiReply::error's shape.
+//
+// Routes are added before start(); the router is not locked afterwards.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "shoal/tracker/account_service.hpp"
+#include "shoal/tracker/api_router.hpp"
+#include "shoal/tracker/http_server.hpp"
+
+namespace shoal::tracker {
+
+inline constexpr std::string_view kSessionCookieName = "shoal_session";
+/// Deepest JSON nesting a request body may have (bodies are flat objects; this bounds parsing).
+inline constexpr std::size_t kMaxApiJsonDepth = 16;
+
+struct ApiOptions {
+  std::size_t threads = 2;            ///< worker threads
+  std::size_t max_queue = 512;        ///< requests waiting for a worker; beyond: 503
+  std::size_t max_body_bytes = 16 * 1024;  ///< beyond: 413
+  /// Requests per second and burst, per client address (IPv6: per /64) and per credential.
+  /// 0 per_second: no limit.
+  double rate_per_second = 10;
+  double rate_burst = 60;
+};
+
+/// {"error": ...} body text and status, for callers that answer without a route (e.g. 404 for
+/// an unknown /api path before the API exists).
+void write_api_reply(const ApiReply& reply, HttpResponse& res);
+
+/// True when `body` nests arrays/objects deeper than `max_depth` (a cheap scan that skips
+/// strings; run before a recursive parser sees the text).
+bool json_nesting_exceeds(std::string_view body, std::size_t max_depth) noexcept;
+
+/// The value of cookie `name` in a Cookie header, or nullopt.
+std::optional<std::string_view> cookie_value(std::string_view cookie_header,
+                                             std::string_view name) noexcept;
+
+/// The Set-Cookie value for a session: HttpOnly, SameSite=Lax, Path=/api/, Secure when `tls`;
+/// Max-Age only for remember-me sessions (`max_age_seconds` > 0), else a browser-session cookie.
+/// An empty `token` with max_age 0 builds the clearing cookie (Max-Age=0).
+std::string session_cookie(std::string_view token, bool tls, std::int64_t max_age_seconds,
+                           bool clear = false);
+
+class ApiService {
+public:
+  ApiService(AccountService& accounts, ApiOptions options);
+  ~ApiService();  ///< stop()
+  ApiService(const ApiService&) = delete;
+  ApiService& operator=(const ApiService&) = delete;
+
+  ApiRouter& router() noexcept { return m_router; }
+
+  /// Starts the worker threads.
+  void start();
+  /// Finishes queued work and joins the workers; requests arriving later get 503. Idempotent.
+  void stop();
+
+  /// The HTTP handler for paths under /api/ (I/O thread; defers the response).
+  void handle(const HttpRequest& request, HttpResponse& response);
+
+  /// Everything handle() does after deferring, synchronously: for tests and for the worker.
+  /// `authorization`, `cookie`, `csrf` are the header values ("" when absent).
+  ApiReply process(ApiCall call, std::string_view authorization, std::string_view cookie,
+                   std::string_view csrf, std::string_view content_type);
+
+private:
+  struct Pool;
+  AccountService& m_accounts;
+  ApiOptions m_options;
+  ApiRouter m_router;
+  RateLimiter m_address_limiter;
+  RateLimiter m_credential_limiter;
+  std::unique_ptr<Pool> m_pool;
+};
+
+}  // namespace shoal::tracker

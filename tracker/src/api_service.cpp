@@ -1,0 +1,321 @@
+#include "shoal/tracker/api_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include "shoal/tracker/secret_token.hpp"
+
+namespace shoal::tracker {
+
+namespace {
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool state_changing(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+/// The rate-limit key of a client: its address, or its /64 for IPv6 (one host usually has a
+/// whole /64 to rotate through).
+std::string address_key(const IpAddress& a) {
+  if (a.is_v4()) return a.to_string();
+  std::string key = "v6:";
+  key.append(a.bytes().substr(0, 8));
+  return key;
+}
+
+/// The bearer token of an Authorization header; "" when absent; nullopt when not "Bearer".
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+  if (authorization.empty()) return std::string_view();
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size() ||
+      !iequals_ascii(authorization.substr(0, kScheme.size()), kScheme))
+    return std::nullopt;
+  std::string_view token = authorization.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
+}
+
+}  // namespace
+
+ApiReply api_error_from(const AccountError& e) {
+  unsigned status = 500;
+  switch (e.kind) {
+    case AccountError::Kind::invalid: status = 422; break;
+    case AccountError::Kind::unauthorized: status = 401; break;
+    case AccountError::Kind::forbidden: status = 403; break;
+    case AccountError::Kind::not_found: status = 404; break;
+    case AccountError::Kind::conflict: status = 409; break;
+    case AccountError::Kind::throttled: status = 429; break;
+    case AccountError::Kind::internal: status = 500; break;
+  }
+  ApiReply reply = ApiReply::error(status, e.code, e.message);
+  if (status == 429) reply.headers.emplace_back("Retry-After", std::to_string(std::max(e.retry_after, 1u)));
+  if (status == 401) reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return reply;
+}
+
+void write_api_reply(const ApiReply& reply, HttpResponse& res) {
+  res.status = reply.status;
+  res.content_type = reply.body.is_null() ? "" : "application/json";
+  res.body = reply.body.is_null()
+                 ? std::string()
+                 : reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  res.headers = reply.headers;
+  res.add_header("Cache-Control", "no-store");
+  res.add_header("X-Content-Type-Options", "nosniff");
+}
+
+bool json_nesting_exceeds(std::string_view body, std::size_t max_depth) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name) noexcept {
+  while (!header.empty()) {
+    const auto semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      std::string_view v = pair.substr(eq + 1);
+      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      return v;
+    }
+    if (semi == std::string_view::npos) break;
+    header.remove_prefix(semi + 1);
+  }
+  return std::nullopt;
+}
+
+std::string session_cookie(std::string_view token, bool tls, std::int64_t max_age_seconds,
+                           bool clear) {
+  std::string c(kSessionCookieName);
+  c += "=";
+  c += token;
+  c += "; Path=/api/; HttpOnly; SameSite=Lax";
+  if (tls) c += "; Secure";
+  if (clear)
+    c += "; Max-Age=0";
+  else if (max_age_seconds > 0)
+    c += "; Max-Age=" + std::to_string(max_age_seconds);
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct ApiService::Pool {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<std::function<void()>> queue;
+  std::vector<std::thread> threads;
+  bool stopping = false;
+  bool started = false;
+
+  void loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mutex);
+        wake.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;  // stopping and drained
+        task = std::move(queue.front());
+        queue.pop_front();
+      }
+      try {
+        task();
+      } catch (const std::exception& e) {
+        spdlog::error("api: worker task threw: {}", e.what());
+      } catch (...) {
+        spdlog::error("api: worker task threw a non-standard exception");
+      }
+    }
+  }
+};
+
+ApiService::ApiService(AccountService& accounts, ApiOptions options)
+    : m_accounts(accounts),
+      m_options(options),
+      m_address_limiter(options.rate_per_second, options.rate_burst),
+      m_credential_limiter(options.rate_per_second, options.rate_burst),
+      m_pool(std::make_unique<Pool>()) {}
+
+ApiService::~ApiService() { stop(); }
+
+void ApiService::start() {
+  std::lock_guard lock(m_pool->mutex);
+  if (m_pool->started || m_pool->stopping) return;
+  m_pool->started = true;
+  for (std::size_t i = 0; i < std::max<std::size_t>(m_options.threads, 1); ++i)
+    m_pool->threads.emplace_back([pool = m_pool.get()] { pool->loop(); });
+}
+
+void ApiService::stop() {
+  {
+    std::lock_guard lock(m_pool->mutex);
+    if (m_pool->stopping) return;
+    m_pool->stopping = true;
+  }
+  m_pool->wake.notify_all();
+  for (auto& t : m_pool->threads) t.join();
+  m_pool->threads.clear();
+}
+
+void ApiService::handle(const HttpRequest& request, HttpResponse& response) {
+  if (request.body().size() > m_options.max_body_bytes) {
+    write_api_reply(ApiReply::error(413, "payload_too_large",
+                                    "request bodies are limited to " +
+                                        std::to_string(m_options.max_body_bytes) + " bytes"),
+                    response);
+    return;
+  }
+  const std::string_view authorization = request.header("Authorization").value_or("");
+  const std::string_view cookie = request.header("Cookie").value_or("");
+  std::string_view credential;
+  if (auto bearer = bearer_token(authorization); bearer && !bearer->empty())
+    credential = *bearer;
+  else if (auto c = cookie_value(cookie, kSessionCookieName))
+    credential = *c;
+  const auto now = RateClock::now();
+  std::uint32_t wait = m_address_limiter.acquire(address_key(request.client_address()), now);
+  if (wait == 0 && !credential.empty())
+    wait = m_credential_limiter.acquire(token_hash(credential), now);
+  if (wait > 0) {
+    ApiReply reply = ApiReply::error(429, "rate_limited", "too many requests; slow down");
+    reply.headers.emplace_back("Retry-After", std::to_string(wait));
+    write_api_reply(reply, response);
+    return;
+  }
+
+  ApiCall call;
+  call.method = std::string(request.method());
+  call.path = std::string(request.path());
+  call.query = std::string(request.query());
+  call.body = std::string(request.body());
+  call.client_address = request.client_address();
+  call.tls = request.is_tls();
+  HttpCompletion done = response.defer();
+  auto task = [this, call = std::move(call), authorization = std::string(authorization),
+               cookie = std::string(cookie),
+               csrf = std::string(request.header("X-CSRF-Token").value_or("")),
+               content_type = std::string(request.header("Content-Type").value_or("")),
+               done]() mutable {
+    HttpResponse out;
+    write_api_reply(process(std::move(call), authorization, cookie, csrf, content_type), out);
+    done.complete(std::move(out));
+  };
+  std::unique_lock lock(m_pool->mutex);
+  if (m_pool->stopping || !m_pool->started || m_pool->queue.size() >= m_options.max_queue) {
+    lock.unlock();
+    HttpResponse busy;
+    ApiReply reply = ApiReply::error(503, "busy", "the API is busy or shutting down; retry later");
+    reply.headers.emplace_back("Retry-After", "1");
+    write_api_reply(reply, busy);
+    done.complete(std::move(busy));  // the first complete() wins; the dropped task's copy is moot
+    return;
+  }
+  m_pool->queue.push_back(std::move(task));
+  lock.unlock();
+  m_pool->wake.notify_one();
+}
+
+ApiReply ApiService::process(ApiCall call, std::string_view authorization, std::string_view cookie,
+                             std::string_view csrf, std::string_view content_type) {
+  auto matched = m_router.match(call.method, call.path);
+  if (auto* reply = std::get_if<ApiReply>(&matched)) return std::move(*reply);
+  auto& match = std::get<ApiRouter::Match>(matched);
+  const ApiRoute& route = *match.route;
+  call.params = std::move(match.params);
+
+  if (!call.body.empty()) {
+    const std::string_view type = content_type.substr(0, content_type.find(';'));
+    if (!iequals_ascii(type, "application/json"))
+      return ApiReply::error(415, "unsupported_media_type", "send the body as application/json");
+    if (json_nesting_exceeds(call.body, kMaxApiJsonDepth))
+      return ApiReply::error(400, "malformed_json", "the body nests too deeply");
+    call.json = nlohmann::json::parse(call.body, nullptr, false);
+    if (call.json.is_discarded()) return ApiReply::error(400, "malformed_json", "the body is not valid JSON");
+    if (!call.json.is_object()) return ApiReply::error(400, "malformed_json", "the body must be a JSON object");
+  }
+
+  if (route.auth.required) {
+    auto bearer = bearer_token(authorization);
+    if (!bearer) {
+      ApiReply r = ApiReply::error(401, "unauthorized", "use Authorization: Bearer <key>");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    std::string token(*bearer);
+    if (token.empty()) {
+      if (auto c = cookie_value(cookie, kSessionCookieName); c && !c->empty()) {
+        token = std::string(*c);
+        call.cookie_auth = true;
+      }
+    }
+    if (token.empty()) {
+      ApiReply r = ApiReply::error(401, "unauthorized", "this endpoint needs a credential");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    auto who = m_accounts.authenticate_bearer(token);
+    if (!who) {
+      ApiReply r = api_error_from(who.error());
+      if (call.cookie_auth && r.status == 401)
+        r.headers.emplace_back("Set-Cookie", session_cookie("", call.tls, 0, true));
+      return r;
+    }
+    if (call.cookie_auth && who->credential != CredentialKind::session)
+      return ApiReply::error(401, "unauthorized", "the cookie does not hold a session");
+    if (!has_scope(who->scopes, route.auth.scope))
+      return ApiReply::error(403, "insufficient_scope",
+                             "this endpoint needs the '" + std::string(scope_name(route.auth.scope)) +
+                                 "' scope" +
+                                 (route.auth.scope == Scope::admin ? " (admins only)" : ""));
+    if (call.cookie_auth && state_changing(call.method) &&
+        !constant_time_equal(csrf, csrf_token_for(token)))
+      return ApiReply::error(403, "csrf_failed",
+                             "cookie-authenticated changes need the X-CSRF-Token header");
+    if (who->credential == CredentialKind::session) call.session_token = token;
+    call.principal = std::move(*who);
+  }
+
+  try {
+    return route.handler(call);
+  } catch (const std::exception& e) {
+    spdlog::error("api: {} {}: handler threw: {}", call.method, call.path, e.what());
+    return ApiReply::error(500, "internal_error", "internal error");
+  }
+}
+
+}  // namespace shoal::tracker
