@@ -88,7 +88,8 @@ def start_shoal(args, work):
     shutil.rmtree(data, ignore_errors=True)
     proc = subprocess.Popen(
         [args.shoal_tracker, "--data-dir", data, "--udp", "127.0.0.1:0", "--http", "127.0.0.1:0",
-         "--log-level", "warn"], stdout=subprocess.PIPE, text=True)
+         "--log-level", "warn"] + (["--config", args.shoal_config] if args.shoal_config else []),
+        stdout=subprocess.PIPE, text=True)
     udp = http = None
     while udp is None or http is None:
         line = proc.stdout.readline()
@@ -145,15 +146,20 @@ def one_round(args, tracker):
               "--peers", str(args.peers), "--sources", str(args.sources),
               "--threads", str(args.bench_threads)]
     runs = {}
-    runs["udp"] = run_bench(args, tracker, ["udp", "--target", tracker.udp, "--window", str(args.window)] + common)
+    if "udp" in args.runs:
+        runs["udp"] = run_bench(args, tracker, ["udp", "--target", tracker.udp, "--window", str(args.window)] + common)
     close = ["http", "--target", tracker.http, "--window", str(args.http_window), "--no-keep-alive"] + common
     keep = ["http", "--target", tracker.http, "--window", str(args.http_window)] + common
-    runs["http_close"] = run_bench(args, tracker, close)
-    if tracker.name == "shoal":
-        runs["http_best"] = run_bench(args, tracker, keep)
-        runs["http_best"]["mode"] = "keep-alive"
-    else:
-        runs["http_best"] = dict(runs["http_close"], mode="new connection per request")
+    if "http_close" in args.runs or ("http_best" in args.runs and tracker.name != "shoal"):
+        runs["http_close"] = run_bench(args, tracker, close)
+    if "http_best" in args.runs:
+        if tracker.name == "shoal":
+            runs["http_best"] = run_bench(args, tracker, keep)
+            runs["http_best"]["mode"] = "keep-alive"
+        else:
+            runs["http_best"] = dict(runs["http_close"], mode="new connection per request")
+    if "http_close" not in args.runs:
+        runs.pop("http_close", None)
     return runs
 
 
@@ -179,7 +185,7 @@ def load_runs(args, trackers):
             rounds[t.name].append(one_round(args, t))
     res = {}
     for t in trackers:
-        res[t.name] = {k: median_run([r[k] for r in rounds[t.name]]) for k in ("udp", "http_best", "http_close")}
+        res[t.name] = {k: median_run([r[k] for r in rounds[t.name]]) for k in args.runs}
         res[t.name]["peak_rss_kib"] = status_kib(t.pid, "VmHWM")
     return res
 
@@ -212,16 +218,24 @@ def fmt(v, digits=0):
 
 def table(res):
     s, o = res["shoal"], res["opentracker"]
+    runs = [r for r in ("udp", "http_best", "http_close") if r in s and r in o]
+    def fig(d, run, key, sub=None):
+        if run not in runs:
+            return None
+        v = d[run][key]
+        return v[sub] if sub else v
     rows = [
-        ("UDP responses/s", s["udp"]["responses_per_second"], o["udp"]["responses_per_second"], 0),
-        ("UDP tracker CPU s per 1M responses", s["udp"]["cpu_seconds_per_million"], o["udp"]["cpu_seconds_per_million"], 2),
-        ("UDP latency p99 (us)", s["udp"]["latency_us"]["p99"], o["udp"]["latency_us"]["p99"], 0),
-        ("HTTP responses/s, best mode (shoal keep-alive, opentracker close)", s["http_best"]["responses_per_second"], o["http_best"]["responses_per_second"], 0),
-        ("HTTP tracker CPU s per 1M responses, best mode", s["http_best"]["cpu_seconds_per_million"], o["http_best"]["cpu_seconds_per_million"], 2),
-        ("HTTP responses/s, new connection per request", s["http_close"]["responses_per_second"], o["http_close"]["responses_per_second"], 0),
-        ("HTTP tracker CPU s per 1M responses, new connection", s["http_close"]["cpu_seconds_per_million"], o["http_close"]["cpu_seconds_per_million"], 2),
-        ("peak RSS after the load runs (MiB)", s["peak_rss_kib"] / 1024, o["peak_rss_kib"] / 1024, 1),
+        ("UDP responses/s", "udp", "responses_per_second", None, 0),
+        ("UDP tracker CPU s per 1M responses", "udp", "cpu_seconds_per_million", None, 2),
+        ("UDP latency p99 (us)", "udp", "latency_us", "p99", 0),
+        ("HTTP responses/s, best mode (shoal keep-alive, opentracker close)", "http_best", "responses_per_second", None, 0),
+        ("HTTP tracker CPU s per 1M responses, best mode", "http_best", "cpu_seconds_per_million", None, 2),
+        ("HTTP responses/s, new connection per request", "http_close", "responses_per_second", None, 0),
+        ("HTTP tracker CPU s per 1M responses, new connection", "http_close", "cpu_seconds_per_million", None, 2),
     ]
+    rows = [(name, fig(s, run, key, sub), fig(o, run, key, sub), d)
+            for name, run, key, sub, d in rows if run in runs]
+    rows.append(("peak RSS after the load runs (MiB)", s["peak_rss_kib"] / 1024, o["peak_rss_kib"] / 1024, 1))
     if "memory" in s and "memory" in o:
         rows += [
             (f"memory run: RSS per stored peer ({s['memory']['peers']:,} / {o['memory']['peers']:,} peers, bytes)",
@@ -233,11 +247,12 @@ def table(res):
         lines.append(f"| {name} | {fmt(a, d)} | {fmt(b, d)} | {fmt(ratio(a, b), 2)} |")
     lines.append("")
     for name in ("shoal", "opentracker"):
-        for run in ("udp", "http_best", "http_close"):
+        for run in runs:
             r = res[name][run]
             lines.append(f"{name} {run}: sent {r['sent']}, responses {r['responses']}, errors {r['errors']}, "
                          f"timeouts {r['timeouts']}, peers/announce {r['peers_per_announce']:.1f}, "
-                         f"p50/p99 {r['latency_us']['p50']:.0f}/{r['latency_us']['p99']:.0f} us"
+                         f"p50/p99 {r['latency_us']['p50']:.0f}/{r['latency_us']['p99']:.0f} us, "
+                         f"responses/s per round {[round(x) for x in r['rounds_responses_per_second']]}"
                          + (f", first error: {r['first_error']}" if r["first_error"] else ""))
     return "\n".join(lines)
 
@@ -248,6 +263,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--shoal-tracker", default=os.path.join(build, "tracker", "shoal-tracker"))
     p.add_argument("--shoal-bench", default=os.path.join(build, "bench", "shoal-bench"))
+    p.add_argument("--shoal-config", help="TOML file passed to shoal-tracker with --config "
+                   "(the flags above override its listeners and data dir)")
     p.add_argument("--opentracker", default=shutil.which("opentracker") or "/usr/bin/opentracker")
     p.add_argument("--opentracker-udp-workers", type=int, default=2,
                    help="listen.udp.workers (0: UDP in opentracker's main thread)")
@@ -263,10 +280,17 @@ def main():
     p.add_argument("--memory-torrents", type=int, default=100000)
     p.add_argument("--memory-peers-per-torrent", type=int, default=10)
     p.add_argument("--skip-memory", action="store_true")
+    p.add_argument("--runs", default="udp,http_best,http_close",
+                   help="comma-separated load runs to make: udp, http_best, http_close "
+                        "(e.g. --runs http_close --skip-memory: only the new-connection HTTP run)")
     p.add_argument("--only", choices=["shoal", "opentracker"], help="run one tracker only")
     p.add_argument("--json", help="write all figures to this file")
     p.add_argument("--smoke", action="store_true", help="tiny sizes, about ten seconds in all")
     args = p.parse_args()
+    args.runs = [r.strip() for r in args.runs.split(",") if r.strip()]
+    unknown = [r for r in args.runs if r not in ("udp", "http_best", "http_close")]
+    if unknown or not args.runs:
+        p.error(f"--runs: unknown or no run name(s): {', '.join(unknown) or '(none)'}")
     if args.smoke:
         args.duration, args.torrents, args.peers, args.rounds = 1, 200, 2000, 1
         args.memory_torrents, args.memory_peers_per_torrent = 500, 4
@@ -308,7 +332,7 @@ def main():
         else:
             print(table(res))
         bad = [f"{n} {r}" for n in ("shoal", "opentracker") if n in res
-               for r in ("udp", "http_best", "http_close") if res[n][r]["announce_responses"] == 0]
+               for r in args.runs if res[n][r]["announce_responses"] == 0]
         if bad:
             print("no announce answered in: " + ", ".join(bad), file=sys.stderr)
             return 1

@@ -55,7 +55,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 head -c "$BYTES" /dev/urandom >"$DATA"
 cat "$DATA" >/dev/null   # page-cache it: the benchmark measures hashing, not the disk
 if ((WAIT_IDLE > 0)); then
-  builders() { pgrep -x 'cc1plus|cc1|ld|ld.bfd|ld.gold|as|ninja|make|cmake' >/dev/null; }
+  builders() { pgrep '^(cc1plus|cc1|ld|ld\.bfd|ld\.gold|as|ninja|make|cmake)$' >/dev/null; }
   quiet=0 waited=0
   while ((quiet < 20 && waited < WAIT_IDLE)); do
     if builders; then quiet=0; else quiet=$((quiet + 1)); fi

@@ -17,7 +17,7 @@ PACKAGES=(
   libssl-dev libboost-dev libboost-system-dev
   libtorrent-rasterbar-dev python3-libtorrent mktorrent
   libsqlite3-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev
   curl openssl aria2 transmission-cli
   opentracker python3
 )

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   shoal::cli::register_scrape(app);
   shoal::cli::register_seed(app);
   shoal::cli::register_download(app);
+  shoal::cli::register_tracker_api(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -78,7 +78,16 @@ struct HttpClient::Impl {
     std::string reason;
     std::string location;
     std::string content_type;
+    HttpHeaders headers;
     std::string body;
+  };
+
+  /// What goes on the wire besides the fixed headers: get() sends GET, no extra headers, no body.
+  struct Call {
+    std::string_view method = "GET";
+    std::string target;
+    const HttpHeaders* headers = nullptr;
+    const std::string* body = nullptr;
   };
 
   expected<ssl::context*, TrackerError> tls_context() {
@@ -135,14 +144,25 @@ struct HttpClient::Impl {
   /// Sends the request on a connected stream and reads the response.
   template <class Stream>
   expected<HttpAnswer, TrackerError> exchange(Stream& stream, const TrackerUrl& url,
-                                              const std::string& target, std::size_t body_limit,
+                                              const Call& call, std::size_t body_limit,
                                               SSL* ssl_handle) {
-    http::request<http::empty_body> request{http::verb::get, target, 11};
+    http::request<http::string_body> request;
+    request.version(11);
+    request.method_string(beast::string_view(call.method.data(), call.method.size()));
+    request.target(call.target);
     const std::string origin = url.origin();
     request.set(http::field::host, origin.substr(origin.find("://") + 3));
     request.set(http::field::user_agent, options.user_agent);
     request.set(http::field::accept_encoding, "identity");
     request.set(http::field::connection, "close");
+    if (call.headers != nullptr)
+      for (const auto& [name, value] : *call.headers) request.insert(name, value);
+    if (call.body != nullptr) {
+      request.body() = *call.body;
+      if (!call.body->empty() || call.method == "POST" || call.method == "PUT" ||
+          call.method == "PATCH")
+        request.content_length(call.body->size());
+    }
     auto sent = run([&](auto handler) { http::async_write(stream, request, std::move(handler)); });
     if (sent.ec) return unexpected<TrackerError>(io_error(url, sent.ec, "sending the request", ssl_handle));
 
@@ -186,14 +206,15 @@ struct HttpClient::Impl {
       answer.location = std::string(it->value());
     if (auto it = response.find(http::field::content_type); it != response.end())
       answer.content_type = std::string(it->value());
+    for (const auto& field : response)
+      answer.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     answer.body = std::move(response.body());
     return answer;
   }
 
-  /// One GET of `target` on url's origin: resolve, connect (each address in turn), TLS, exchange.
-  expected<HttpAnswer, TrackerError> http_get_once(const TrackerUrl& url, const std::string& target,
-                                                   std::size_t body_limit,
-                                                   Clock::time_point deadline) {
+  /// One call on url's origin: resolve, connect (each address in turn), TLS, exchange.
+  expected<HttpAnswer, TrackerError> call_once(const TrackerUrl& url, const Call& call,
+                                               std::size_t body_limit, Clock::time_point deadline) {
     auto addresses = resolve(url, deadline, options.timeout);
     if (!addresses) return unexpected<TrackerError>(addresses.error());
     std::vector<tcp::endpoint> endpoints;
@@ -204,7 +225,7 @@ struct HttpClient::Impl {
       stream.expires_at(deadline);
       auto connected = run([&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
       if (connected.ec) return unexpected<TrackerError>(io_error(url, connected.ec, "connecting"));
-      return exchange(stream, url, target, body_limit, nullptr);
+      return exchange(stream, url, call, body_limit, nullptr);
     }
 
     auto context = tls_context();
@@ -240,7 +261,7 @@ struct HttpClient::Impl {
     });
     if (shaken.ec)
       return unexpected<TrackerError>(io_error(url, shaken.ec, "TLS handshake", handle));
-    return exchange(stream, url, target, body_limit, handle);
+    return exchange(stream, url, call, body_limit, handle);
   }
 
   /// GET with redirects; the final 2xx answer.
@@ -248,7 +269,7 @@ struct HttpClient::Impl {
                                            std::size_t body_limit, Clock::time_point deadline) {
     TrackerUrl url = start;
     for (int redirects = 0;; ++redirects) {
-      auto answer = http_get_once(url, target, body_limit, deadline);
+      auto answer = call_once(url, Call{"GET", target, nullptr, nullptr}, body_limit, deadline);
       if (!answer) return unexpected<TrackerError>(answer.error());
       const unsigned status = answer->status;
       const std::string status_text = "HTTP " + std::to_string(status) +
@@ -297,15 +318,43 @@ struct HttpClient::Impl {
         return failure(TrackerErrc::http_status,
                        url.redacted() + ": " + status_text +
                            (answer->body.empty() ? "" : ": " + excerpt(answer->body)));
-      HttpResponse out;
-      out.url = std::move(url);
-      out.status = status;
-      out.content_type = std::move(answer->content_type);
-      out.body = std::move(answer->body);
-      return out;
+      return response(std::move(url), std::move(*answer));
     }
   }
+
+  static HttpResponse response(TrackerUrl url, HttpAnswer answer) {
+    HttpResponse out;
+    out.url = std::move(url);
+    out.status = answer.status;
+    out.reason = std::move(answer.reason);
+    out.content_type = std::move(answer.content_type);
+    out.headers = std::move(answer.headers);
+    out.body = std::move(answer.body);
+    return out;
+  }
 };
+
+namespace {
+
+/// RFC 9110 token characters (methods and header names).
+bool is_token(std::string_view text) {
+  if (text.empty()) return false;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (beast::iequals(n, beast::string_view(name.data(), name.size()))) return v;
+  return {};
+}
 
 HttpClient::HttpClient(HttpClientOptions options)
     : m_impl(std::make_unique<Impl>(std::move(options))) {}
@@ -331,9 +380,10 @@ expected<HttpResponse, TrackerError> HttpClient::get(const TrackerUrl& url, std:
   }
 }
 
-expected<HttpResponse, TrackerError> HttpClient::get(std::string_view url,
-                                                     std::size_t max_body_size) {
-  const auto deadline = Clock::now() + m_impl->options.timeout;
+namespace {
+
+/// parse_tracker_url() for a resource URL: its errors say "invalid URL", not "invalid tracker URL".
+expected<TrackerUrl, TrackerError> parse_resource_url(std::string_view url) {
   auto parsed = parse_tracker_url(url);
   if (!parsed) {
     TrackerError e = parsed.error();
@@ -341,8 +391,52 @@ expected<HttpResponse, TrackerError> HttpClient::get(std::string_view url,
       e.message.replace(0, std::string_view("invalid tracker URL").size(), "invalid URL");
     return unexpected<TrackerError>(std::move(e));
   }
+  return parsed;
+}
+
+}  // namespace
+
+expected<HttpResponse, TrackerError> HttpClient::get(std::string_view url,
+                                                     std::size_t max_body_size) {
+  const auto deadline = Clock::now() + m_impl->options.timeout;
+  auto parsed = parse_resource_url(url);
+  if (!parsed) return unexpected<TrackerError>(parsed.error());
   std::string target = parsed->target();
   return get(*parsed, std::move(target), max_body_size, deadline);
+}
+
+expected<HttpResponse, TrackerError> HttpClient::request(std::string_view method,
+                                                         std::string_view url,
+                                                         const HttpHeaders& headers,
+                                                         std::string body,
+                                                         std::size_t max_body_size) {
+  try {
+    const auto deadline = Clock::now() + m_impl->options.timeout;
+    auto parsed = parse_resource_url(url);
+    if (!parsed) return unexpected<TrackerError>(parsed.error());
+    if (parsed->scheme == TrackerScheme::udp)
+      return failure(TrackerErrc::invalid_url,
+                     parsed->redacted() + ": not an http:// or https:// URL");
+    if (!is_token(method))
+      return failure(TrackerErrc::invalid_request,
+                     "invalid HTTP method '" + detail::excerpt(method) + "'");
+    for (const auto& [name, value] : headers) {
+      if (!is_token(name))
+        return failure(TrackerErrc::invalid_request,
+                       "invalid HTTP header name '" + detail::excerpt(name) + "'");
+      if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+        return failure(TrackerErrc::invalid_request,
+                       "HTTP header '" + name + "' has a line break or NUL in its value");
+    }
+    Impl::Call call{method, parsed->target(), &headers, &body};
+    auto answer = m_impl->call_once(*parsed, call, max_body_size, deadline);
+    if (!answer) return unexpected<TrackerError>(answer.error());
+    return Impl::response(std::move(*parsed), std::move(*answer));
+  } catch (const std::exception& e) {
+    return failure(TrackerErrc::internal_error, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return failure(TrackerErrc::internal_error, "internal error");
+  }
 }
 
 }  // namespace shoal::peer

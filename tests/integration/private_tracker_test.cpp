@@ -2,7 +2,8 @@
 // as the accounts code would), torrents are registered with `shoal-tracker torrent add`, and
 // clients announce over HTTP (/announce/<passkey>) and UDP (BEP 41 URLData). Checks the refusals,
 // the one swarm of a hybrid torrent, the accounting totals the writer thread flushes, and what a
-// `kill -9` and a restart do to them.
+// `kill -9` and a restart do to them; and the REST API over it (registering, flags, unregistering,
+// stats that match what announces credited).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -24,6 +26,7 @@
 #include <variant>
 #include <vector>
 
+#include "api_client.hpp"
 #include "process.hpp"
 #include "shoal/proto/bencode.hpp"
 #include "shoal/proto/encoding.hpp"
@@ -94,6 +97,22 @@ std::string hybrid_torrent(const std::string& name) {
   info.emplace("name", b::Value(name));
   info.emplace("piece length", b::Value(16384));
   info.emplace("pieces", b::Value(std::string(shoal::sha1(content).view())));
+  info.emplace("private", b::Value(1));
+  b::Dict top;
+  top.emplace("info", b::Value(std::move(info)));
+  return b::encode(b::Value(std::move(top)));
+}
+
+// A v1 single-file torrent of `pieces` 16 KiB pieces (its body grows by 20 bytes a piece).
+std::string v1_torrent(const std::string& name, std::size_t pieces) {
+  namespace b = shoal::bencode;
+  std::string hashes;
+  for (std::size_t i = 0; i < pieces; ++i) hashes += std::string(shoal::sha1(name + std::to_string(i)).view());
+  b::Dict info;
+  info.emplace("length", b::Value(static_cast<std::int64_t>(pieces * 16384)));
+  info.emplace("name", b::Value(name));
+  info.emplace("piece length", b::Value(16384));
+  info.emplace("pieces", b::Value(std::move(hashes)));
   info.emplace("private", b::Value(1));
   b::Dict top;
   top.emplace("info", b::Value(std::move(info)));
@@ -266,7 +285,9 @@ protected:
                                 "[udp]\nlisten = [\"127.0.0.1:0\"]\nthreads = 1\n"
                                 "[http]\nlisten = [\"127.0.0.1:0\"]\nthreads = 1\n"
                                 "[storage]\ndata_dir = \"" + m_dir.path().string() +
-                                    "\"\nflush_interval = 1\n");
+                                    "\"\nflush_interval = 1\n"
+                                    "[accounts]\npassword_cost = 10\n"
+                                    "[api]\nrate_limit = 1000\nrate_burst = 1000\n");
     m_db = m_dir / "tracker.db";
     m_alice = insert_user(m_db, "alice", kAlice, true);
     insert_user(m_db, "bob", kBob, false);
@@ -497,6 +518,175 @@ TEST_F(PrivateTracker, SighupPicksUpTorrentsAndFreeleech) {
   auto totals = wait_totals([](const tr::UserTotals& t) { return t.uploaded >= 100; });
   EXPECT_EQ(totals.uploaded, 100u);
   EXPECT_EQ(totals.downloaded, 0u);  // freeleech
+}
+
+// ---- the REST API in private mode ---------------------------------------------------------
+
+class PrivateTrackerApi : public PrivateTracker {
+protected:
+  // An account made with `shoal-tracker admin create-user` (generated password) before start().
+  std::string create_account(const std::string& name, const std::string& role) {
+    auto r = tool({"admin", "create-user", name, "--role", role});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const std::string marker = "password: ";
+    const auto at = r.out.find(marker);
+    EXPECT_NE(at, std::string::npos) << r.out;
+    if (at == std::string::npos) return "";
+    std::string pw = r.out.substr(at + marker.size());
+    return pw.substr(0, pw.find('\n'));
+  }
+
+  shoal::test::Reply api(const std::string& method, const std::string& target, const std::string& token,
+                         const std::string& body = "", const std::string& type = "") {
+    std::map<std::string, std::string> headers;
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    if (!type.empty()) headers["Content-Type"] = type;
+    return shoal::test::api_request(m_http.port, method, target, body, headers);
+  }
+
+  std::string login(const std::string& name, const std::string& password) {
+    auto r = api("POST", "/api/v1/auth/login", "", nlohmann::json{{"username", name}, {"password", password}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto j = r.js();
+    return j.is_object() ? j.value("token", "") : "";
+  }
+};
+
+TEST_F(PrivateTrackerApi, AdminsRegisterFlagAndUnregisterTorrentsUsersSeeWhatAnnouncesCredited) {
+  using nlohmann::json;
+  const std::string root_pw = create_account("root", "admin");
+  const std::string carol_pw = create_account("carol", "user");
+  ASSERT_NO_FATAL_FAILURE(start());
+  const std::string admin = login("root", root_pw);
+  const std::string user = login("carol", carol_pw);
+  ASSERT_FALSE(admin.empty());
+  ASSERT_FALSE(user.empty());
+
+  // Register by .torrent body: both hashes of the hybrid are recorded.
+  const std::string file = hybrid_torrent("album");
+  auto by_file = api("POST", "/api/v1/admin/torrents", admin, file, "application/x-bittorrent");
+  ASSERT_EQ(by_file.status, 201) << by_file.body;
+  const json album = by_file.js()["torrent"];
+  EXPECT_EQ(album["name"], "album");
+  auto album_v1 = Sha1Digest::from_hex(album["info_hash_v1"].get<std::string>());
+  ASSERT_TRUE(album_v1);
+  EXPECT_EQ(album["info_hash_v2"].get<std::string>().size(), 64u);
+  EXPECT_EQ(by_file.header("location"), "/api/v1/admin/torrents/" + std::to_string(album["id"].get<int>()));
+  auto dup = api("POST", "/api/v1/admin/torrents", admin, file, "application/x-bittorrent");
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_EQ(dup.error_code(), "already_registered");
+
+  // A .torrent far beyond the API's JSON body limit (api.max_body_bytes, 16 KiB) still goes
+  // through: the upload route has its own limit, which the HTTP server in front honours.
+  const std::string big = v1_torrent("big", 4000);
+  ASSERT_GT(big.size(), 64u * 1024);
+  auto big_reply = api("POST", "/api/v1/admin/torrents", admin, big, "application/x-bittorrent");
+  ASSERT_EQ(big_reply.status, 201) << big_reply.body;
+  auto big_json = api("POST", "/api/v1/admin/torrents", admin, std::string(big.size(), ' '));
+  EXPECT_EQ(big_json.status, 413);  // the same size as JSON: refused
+  EXPECT_EQ(api("DELETE", "/api/v1/admin/torrents/" + std::to_string(big_reply.js()["torrent"]["id"].get<int>()),
+                admin).status, 204);
+
+  // Register by hashes; a bad hash changes nothing.
+  const Sha1Digest fl = shoal::sha1("freeleech-by-api");
+  auto bad = api("POST", "/api/v1/admin/torrents", admin, json{{"info_hash_v1", "12345"}, {"name", "bad"}}.dump());
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.error_code(), "invalid_info_hash");
+  auto by_hash = api("POST", "/api/v1/admin/torrents", admin, json{{"info_hash_v1", fl.hex()}, {"name", "fl"}}.dump());
+  ASSERT_EQ(by_hash.status, 201) << by_hash.body;
+  const int fl_id = by_hash.js()["torrent"]["id"];
+  auto list = api("GET", "/api/v1/admin/torrents", admin);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.js()["total"], 2);
+
+  // A user gets 403 on every admin torrent route, and changes nothing.
+  EXPECT_EQ(api("GET", "/api/v1/admin/torrents", user).status, 403);
+  EXPECT_EQ(api("POST", "/api/v1/admin/torrents", user, file, "application/x-bittorrent").status, 403);
+  EXPECT_EQ(api("PATCH", "/api/v1/admin/torrents/" + std::to_string(fl_id), user, R"({"freeleech":true})").status, 403);
+  EXPECT_EQ(api("DELETE", "/api/v1/admin/torrents/" + std::to_string(fl_id), user).status, 403);
+  EXPECT_EQ(api("GET", "/api/v1/admin/users/1/stats", user).status, 403);
+
+  auto patched = api("PATCH", "/api/v1/admin/torrents/" + fl.hex(), admin, R"({"freeleech":true})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.js()["torrent"]["freeleech"], true);
+
+  // Carol announces with her passkey: on the album (credited in full) and on the freeleech one
+  // (downloads not counted). Registration and flags apply at once, without a reload.
+  auto me = api("GET", "/api/v1/me", user).js();
+  const int carol_id = me["user"]["id"];
+  const std::string passkey = api("GET", "/api/v1/me/passkey", user).js()["passkey"];
+  const auto announce = [&](const Sha1Digest& h, std::int64_t up, std::int64_t down, AnnounceEvent ev) {
+    auto r = http_announce(m_http, passkey, announce_req(h, 6881, "-SH0100-api-private0", up, down, 100, ev));
+    ASSERT_TRUE(r);
+    ASSERT_FALSE(r->failure_reason) << *r->failure_reason;
+  };
+  ASSERT_NO_FATAL_FAILURE(announce(*album_v1, 0, 0, AnnounceEvent::started));
+  ASSERT_NO_FATAL_FAILURE(announce(*album_v1, 1000, 4000, AnnounceEvent::none));
+  ASSERT_NO_FATAL_FAILURE(announce(fl, 0, 0, AnnounceEvent::started));
+  ASSERT_NO_FATAL_FAILURE(announce(fl, 300, 9999, AnnounceEvent::none));
+
+  // /me/stats shows what the writer flushed (flush_interval = 1): poll until it is there.
+  json stats;
+  for (int i = 0; i < 75; ++i) {
+    auto r = api("GET", "/api/v1/me/stats", user);
+    ASSERT_EQ(r.status, 200) << r.body;
+    stats = r.js();
+    if (stats["totals"]["uploaded"] == 1300) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(stats["user_id"], carol_id);
+  EXPECT_EQ(stats["totals"]["uploaded"], 1300);
+  EXPECT_EQ(stats["totals"]["downloaded"], 4000);
+  EXPECT_DOUBLE_EQ(stats["totals"]["ratio"].get<double>(), 1300.0 / 4000.0);
+  ASSERT_EQ(stats["torrents"].size(), 2u);
+  for (const auto& row : stats["torrents"]) {
+    if (row["name"] == "album") {
+      EXPECT_EQ(row["uploaded"], 1000);
+      EXPECT_EQ(row["downloaded"], 4000);
+    } else {
+      EXPECT_EQ(row["name"], "fl");
+      EXPECT_EQ(row["uploaded"], 300);
+      EXPECT_EQ(row["downloaded"], 0);
+    }
+    EXPECT_GT(row["last_announce"].get<std::int64_t>(), 0);
+  }
+  // The accounting's counters are in /metrics (private mode only).
+  auto metrics = http_get(m_http, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->find("\nshoal_accounting_announces_total 4\n"), std::string::npos) << *metrics;
+  EXPECT_NE(metrics->find("\nshoal_accounting_baselines 2\n"), std::string::npos) << *metrics;
+
+  // The admin's view of the same user is the same report; a user without announces has ratio null.
+  auto theirs = api("GET", "/api/v1/admin/users/" + std::to_string(carol_id) + "/stats", admin);
+  ASSERT_EQ(theirs.status, 200);
+  EXPECT_EQ(theirs.js(), stats);
+  auto own = api("GET", "/api/v1/me/stats", admin).js();
+  EXPECT_TRUE(own["totals"]["ratio"].is_null());
+  EXPECT_TRUE(own["torrents"].empty());
+
+  // Unregister: gone from the API and from the announce path at once.
+  EXPECT_EQ(api("DELETE", "/api/v1/admin/torrents/" + album["info_hash_v1"].get<std::string>(), admin).status, 204);
+  EXPECT_EQ(api("GET", "/api/v1/admin/torrents/" + std::to_string(album["id"].get<int>()), admin).status, 404);
+  EXPECT_EQ(api("DELETE", "/api/v1/admin/torrents/" + std::to_string(album["id"].get<int>()), admin).status, 404);
+  auto refused = http_announce(m_http, passkey, announce_req(*album_v1, 6881, "-SH0100-api-private0", 1000, 4000, 100));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->failure_reason, std::string(tr::kUnregisteredTorrentReason));
+  EXPECT_EQ(api("GET", "/api/v1/admin/torrents", admin).js()["total"], 1);
+
+  // Every write is in the audit log, with the admin as actor.
+  auto audit = api("GET", "/api/v1/admin/audit?limit=100", admin);
+  ASSERT_EQ(audit.status, 200);
+  std::map<std::string, int> actions;
+  const json entries = audit.js()["entries"];
+  for (const auto& e : entries) {
+    const std::string action = e["action"];
+    if (!action.starts_with("admin.torrent.")) continue;
+    ++actions[action];
+    EXPECT_EQ(e["actor"], "root") << e.dump();
+  }
+  EXPECT_EQ(actions["admin.torrent.register"], 3);
+  EXPECT_EQ(actions["admin.torrent.update"], 1);
+  EXPECT_EQ(actions["admin.torrent.unregister"], 2);
 }
 
 }  // namespace

@@ -7,6 +7,14 @@
 //   });
 //   client.get(fake.url("/x.torrent"), ...);
 //   fake.targets();  // {"/x.torrent"}
+//
+// A script may take the whole request instead (method, target, headers, body — the body read by
+// its Content-Length), and requests() records them all:
+//
+//   FakeHttpServer api([](const FakeHttpRequest& r) {
+//     return http_response(201, "Created", "{\"echo\":" + r.body + "}");
+//   });
+//   api.requests()[0].header("authorization");  // "Bearer sk_..."
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -15,7 +23,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -84,13 +94,50 @@ inline bool readable(int fd, std::chrono::milliseconds timeout) {
   return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
 }
 
-// A scripted HTTP server: every connection gets the response `script(request_target)` (a raw
-// HTTP response) and is closed. Targets are recorded.
+/// One request as the fake received it.
+struct FakeHttpRequest {
+  std::string method;
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;  // in order, names as sent
+  std::string body;                                          // Content-Length bytes ("" if none)
+
+  /// The first header called `name` (case-insensitive), or "" when absent.
+  std::string header(std::string_view name) const {
+    auto lower = [](std::string_view t) {
+      std::string out(t);
+      std::transform(out.begin(), out.end(), out.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      return out;
+    };
+    for (const auto& [n, v] : headers)
+      if (lower(n) == lower(name)) return v;
+    return "";
+  }
+  /// How many headers are called `name` (case-insensitive).
+  std::size_t header_count(std::string_view name) const {
+    std::size_t count = 0;
+    for (const auto& [n, v] : headers)
+      if (n.size() == name.size() &&
+          std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+          }))
+        ++count;
+    return count;
+  }
+};
+
+// A scripted HTTP server: every connection gets the response `script(request_target)` (or
+// `script(request)`: a raw HTTP response) and is closed. Targets and requests are recorded.
 class FakeHttpServer {
 public:
   using Script = std::function<std::string(const std::string& target)>;
+  using RequestScript = std::function<std::string(const FakeHttpRequest& request)>;
 
-  explicit FakeHttpServer(Script script) : m_script(std::move(script)) {
+  explicit FakeHttpServer(Script script)
+      : FakeHttpServer(RequestScript([s = std::move(script)](const FakeHttpRequest& r) {
+          return s(r.target);
+        })) {}
+  explicit FakeHttpServer(RequestScript script) : m_script(std::move(script)) {
     m_fd = bind_loopback(SOCK_STREAM, &m_port);
     ::listen(m_fd.get(), 16);
     m_thread = std::thread([this] { serve(); });
@@ -105,7 +152,13 @@ public:
   }
   std::vector<std::string> targets() const {
     std::lock_guard lock(m_mutex);
-    return m_targets;
+    std::vector<std::string> out;
+    for (const auto& r : m_requests) out.push_back(r.target);
+    return out;
+  }
+  std::vector<FakeHttpRequest> requests() const {
+    std::lock_guard lock(m_mutex);
+    return m_requests;
   }
 
 private:
@@ -121,15 +174,26 @@ private:
         if (n <= 0) break;
         head.append(buf, static_cast<std::size_t>(n));
       }
-      const auto sp1 = head.find(' ');
-      const auto sp2 = head.find(' ', sp1 + 1);
-      const std::string target =
-          sp1 == std::string::npos || sp2 == std::string::npos ? "" : head.substr(sp1 + 1, sp2 - sp1 - 1);
+      FakeHttpRequest request = parse_request(head);
+      // The body: Content-Length bytes after the header (some may have come with it).
+      const auto head_end = head.find("\r\n\r\n");
+      if (head_end != std::string::npos) {
+        std::size_t length = 0;
+        if (const std::string cl = request.header("content-length"); !cl.empty())
+          length = static_cast<std::size_t>(std::stoull(cl));
+        std::string body = head.substr(head_end + 4);
+        while (body.size() < length && readable(conn.get(), 5000ms)) {
+          const ssize_t n = ::recv(conn.get(), buf, sizeof buf, 0);
+          if (n <= 0) break;
+          body.append(buf, static_cast<std::size_t>(n));
+        }
+        request.body = body.substr(0, length);
+      }
       {
         std::lock_guard lock(m_mutex);
-        m_targets.push_back(target);
+        m_requests.push_back(request);
       }
-      const std::string reply = m_script(target);
+      const std::string reply = m_script(request);
       std::size_t off = 0;
       while (off < reply.size()) {
         const ssize_t n = ::send(conn.get(), reply.data() + off, reply.size() - off, MSG_NOSIGNAL);
@@ -140,12 +204,40 @@ private:
     }
   }
 
-  Script m_script;
+  /// Request line and header fields (up to the blank line) of `head`.
+  static FakeHttpRequest parse_request(const std::string& head) {
+    FakeHttpRequest r;
+    const auto line_end = head.find("\r\n");
+    const std::string line = head.substr(0, line_end);
+    const auto sp1 = line.find(' ');
+    const auto sp2 = line.find(' ', sp1 + 1);
+    if (sp1 != std::string::npos && sp2 != std::string::npos) {
+      r.method = line.substr(0, sp1);
+      r.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    }
+    const auto head_end = head.find("\r\n\r\n");
+    std::size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+    while (head_end != std::string::npos && pos < head_end) {
+      const auto end = head.find("\r\n", pos);
+      const std::string field = head.substr(pos, end - pos);
+      const auto colon = field.find(':');
+      if (colon != std::string::npos) {
+        std::string value = field.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+        r.headers.emplace_back(field.substr(0, colon), value);
+      }
+      pos = end + 2;
+    }
+    return r;
+  }
+
+  RequestScript m_script;
   Fd m_fd;
   std::uint16_t m_port = 0;
   std::atomic<bool> m_stop{false};
   mutable std::mutex m_mutex;
-  std::vector<std::string> m_targets;
+  std::vector<FakeHttpRequest> m_requests;
   std::thread m_thread;
 };
 

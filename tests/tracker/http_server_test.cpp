@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -151,6 +152,17 @@ public:
       const int n = fill(deadline);
       if (n == 0 || n == -1) return true;
       if (n == -2) return false;
+    }
+  }
+
+  /// True when the peer ends the connection with a clean EOF (FIN) within `timeout`; false on a
+  /// reset or a timeout. Data received meanwhile is kept.
+  bool wait_clean_eof(std::chrono::milliseconds timeout = 5s) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      const int n = fill(deadline);
+      if (n == 0) return true;
+      if (n < 0) return false;
     }
   }
 
@@ -602,6 +614,70 @@ TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
   EXPECT_EQ(r->body, "hello /bye");
   EXPECT_EQ(lower(r->header("connection")), "close");
   EXPECT_TRUE(c.wait_closed());
+}
+
+TEST_F(HttpServerTest, ConnectionCloseEndsWithACleanEofAndFreesTheSlot) {
+  start();
+  for (const char* version : {"HTTP/1.1", "HTTP/1.0"}) {
+    const bool v11 = std::string_view(version) == "HTTP/1.1";
+    Client c(m_port);
+    ASSERT_TRUE(c.send(get("/bye", v11 ? "Connection: close\r\n" : "", version)));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << version;
+    EXPECT_EQ(r->body, "hello /bye");
+    EXPECT_TRUE(c.wait_clean_eof()) << version;  // a FIN, not a reset
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (m_server->open_connections() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(m_server->open_connections(), 0u);
+}
+
+TEST_F(HttpServerTest, BytesAfterAConnectionCloseRequestDoNotCostTheResponse) {
+  // The client breaks its promise and sends more after "Connection: close": the server must not
+  // close with unread input (a reset could destroy the response before the client reads it).
+  start();
+  Client c(m_port);
+  const std::string trailing(2000, 'x');
+  ASSERT_TRUE(c.send(get("/bye", "Connection: close\r\n") + trailing));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "hello /bye");
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(m_server->stats().requests, 1u);
+}
+
+TEST_F(HttpServerTest, ShortConnectionsAreSpreadOverTheIoThreads) {
+  std::mutex mutex;
+  std::set<std::thread::id> handler_threads;
+  start({}, [&](const HttpRequest& req, HttpResponse& res) {
+    {
+      std::lock_guard lock(mutex);
+      handler_threads.insert(std::this_thread::get_id());
+    }
+    res.body = "hi " + std::string(req.path());
+  });
+  constexpr int kClients = 4;
+  constexpr int kConnections = 50;  // each: one request, Connection: close
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClients; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kConnections; ++i) {
+        Client c(m_port);
+        const std::string path = "/s" + std::to_string(t) + "-" + std::to_string(i);
+        if (!c.send(get(path, "Connection: close\r\n"))) return;
+        auto r = c.read_response();
+        if (r && r->body == "hi " + path && c.wait_clean_eof()) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kClients * kConnections);
+  EXPECT_EQ(m_server->stats().accepted_connections,
+            static_cast<std::uint64_t>(kClients * kConnections));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(handler_threads.size(), 2u);  // start() runs two I/O threads
 }
 
 TEST_F(HttpServerTest, HandlerCanAskToClose) {

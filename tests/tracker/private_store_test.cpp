@@ -1,6 +1,7 @@
 // PrivateStore on SQLite: registering torrents (conflicts across v1 and truncated v2), flags,
-// the registry rows, and accounting batches — totals, completed once, baselines, the skipped rows
-// of unregistered torrents, and what a reopened database holds.
+// lookup by id, pages of torrents and of a user's stats (order, bounds, totals), the registry
+// rows, and accounting batches — totals, completed once, baselines, the skipped rows of
+// unregistered torrents, and what a reopened database holds.
 #include "shoal/tracker/private_store.hpp"
 
 #include <gtest/gtest.h>
@@ -157,6 +158,70 @@ TEST(PrivateStore, FlagsAndUnregister) {
   EXPECT_TRUE(f.store->list_torrents()->empty());
 }
 
+TEST(PrivateStore, GetsATorrentById) {
+  Fixture f;
+  auto t = f.store->register_torrent(torrent(sha1("a"), sha256("a"), "A"));
+  ASSERT_TRUE(t);
+  auto got = f.store->get_torrent(t->id);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, *t);
+  for (const std::int64_t missing : {t->id + 1, std::int64_t{0}, std::int64_t{-1}}) {
+    auto none = f.store->get_torrent(missing);
+    ASSERT_FALSE(none) << missing;
+    EXPECT_EQ(none.error().code, PrivateStoreErrc::not_found) << none.error().message;
+  }
+  ASSERT_TRUE(f.store->unregister_torrent(t->id));
+  auto gone = f.store->get_torrent(t->id);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, PrivateStoreErrc::not_found);
+}
+
+TEST(PrivateStore, PagesTorrentsByIdWithTheTotal) {
+  Fixture f;
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 7; ++i) {
+    auto t = f.store->register_torrent(torrent(sha1("p" + std::to_string(i)), std::nullopt,
+                                               "p" + std::to_string(i)));
+    ASSERT_TRUE(t);
+    ids.push_back(t->id);
+  }
+  // Pages of 3 walk every torrent once, by id; each page carries the total.
+  std::vector<std::int64_t> walked;
+  std::vector<std::size_t> sizes;
+  for (std::size_t offset = 0; offset <= 9; offset += 3) {
+    auto page = f.store->list_torrents(3, offset);
+    ASSERT_TRUE(page) << page.error().message;
+    EXPECT_EQ(page->total, 7) << offset;
+    sizes.push_back(page->torrents.size());
+    for (const auto& t : page->torrents) walked.push_back(t.id);
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{3, 3, 1, 0}));
+  EXPECT_EQ(walked, ids);
+  auto all = f.store->list_torrents();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 7u);
+  EXPECT_EQ((*f.store->list_torrents(1, 4)).torrents.at(0), (*all)[4]);  // whole rows, by id
+
+  // limit 0: the total only; an offset far past the end: empty, no error.
+  auto counted = f.store->list_torrents(0, 0);
+  ASSERT_TRUE(counted);
+  EXPECT_TRUE(counted->torrents.empty());
+  EXPECT_EQ(counted->total, 7);
+  auto far = f.store->list_torrents(PrivateStore::kAllRows, PrivateStore::kAllRows);
+  ASSERT_TRUE(far);
+  EXPECT_TRUE(far->torrents.empty());
+  EXPECT_EQ(far->total, 7);
+
+  // Unregistering one shifts the later pages and the total with it.
+  ASSERT_TRUE(f.store->unregister_torrent(ids[1]));
+  auto after = f.store->list_torrents(2, 0);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->total, 6);
+  ASSERT_EQ(after->torrents.size(), 2u);
+  EXPECT_EQ(after->torrents[0].id, ids[0]);
+  EXPECT_EQ(after->torrents[1].id, ids[2]);
+}
+
 TEST(PrivateStore, RegistryRowsLeaveDeletedUsersOut) {
   Fixture f;
   add_user(f.path, "alice", std::string(32, 'a'));
@@ -217,6 +282,57 @@ TEST(PrivateStore, AccountingBatchesAddUpAndCompletedCountsOnce) {
   EXPECT_EQ(f.store->load_baselines(0)->size(), 1u);
   // Unknown user: zeros.
   EXPECT_EQ(*f.store->user_totals(999), (UserTotals{999, 0, 0, 0}));
+}
+
+TEST(PrivateStore, PagesAUsersStatsMostRecentFirstWithTheTotal) {
+  Fixture f;
+  const auto alice = add_user(f.path, "alice", std::string(32, 'a'));
+  const auto bob = add_user(f.path, "bob", std::string(32, 'b'));
+  std::vector<std::int64_t> t;
+  for (int i = 0; i < 4; ++i) {
+    auto r = f.store->register_torrent(torrent(sha1("s" + std::to_string(i)), std::nullopt,
+                                               "s" + std::to_string(i)));
+    ASSERT_TRUE(r);
+    t.push_back(r->id);
+  }
+  AccountingBatch b;
+  // t[1] and t[2] tie on last_announce: the torrent id orders them.
+  b.deltas = {delta(alice, t[0], 1, 0, kT0), delta(alice, t[1], 2, 0, kT0 + 10),
+              delta(alice, t[2], 3, 0, kT0 + 10), delta(alice, t[3], 4, 0, kT0 + 20),
+              delta(bob, t[0], 9, 0, kT0 + 30)};
+  ASSERT_TRUE(f.store->save_accounting(b, 0));
+
+  const std::vector<std::int64_t> expected{t[3], t[1], t[2], t[0]};
+  std::vector<std::int64_t> walked;
+  for (std::size_t offset = 0; offset < 6; offset += 2) {
+    auto page = f.store->user_torrent_stats(alice, 2, offset);
+    ASSERT_TRUE(page) << page.error().message;
+    EXPECT_EQ(page->total, 4) << offset;
+    EXPECT_EQ(page->rows.size(), offset < 4 ? 2u : 0u) << offset;
+    for (const auto& r : page->rows) walked.push_back(r.torrent_id);
+  }
+  EXPECT_EQ(walked, expected);
+  auto all = f.store->user_torrent_stats(alice);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ(f.store->user_torrent_stats(alice, 1, 1)->rows.at(0), (*all)[1]);
+  EXPECT_EQ(f.store->user_torrent_stats(alice, 0, 0)->total, 4);
+  EXPECT_TRUE(f.store->user_torrent_stats(alice, 0, 0)->rows.empty());
+
+  // Another user's rows are not counted; a user without rows (or no such user) has none.
+  EXPECT_EQ(f.store->user_torrent_stats(bob, 10, 0)->total, 1);
+  auto nobody = f.store->user_torrent_stats(999, 10, 0);
+  ASSERT_TRUE(nobody);
+  EXPECT_EQ(nobody->total, 0);
+  EXPECT_TRUE(nobody->rows.empty());
+
+  // An unregistered torrent's row leaves the page and the total.
+  ASSERT_TRUE(f.store->unregister_torrent(t[3]));
+  auto after = f.store->user_torrent_stats(alice, 10, 0);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->total, 3);
+  ASSERT_EQ(after->rows.size(), 3u);
+  EXPECT_EQ(after->rows[0].torrent_id, t[1]);
 }
 
 TEST(PrivateStore, BaselinesAreDeletedAndPurged) {

@@ -1,5 +1,6 @@
 // PrivateTracking: the management facade — registering from .torrent bytes (v1, v2, hybrid) and
-// from hashes, errors, and the registry refresh that makes changes visible to announces at once.
+// from hashes, errors, lookup by id and pages, and the registry refresh that makes changes
+// visible to announces at once.
 #include "shoal/tracker/private_tracking.hpp"
 
 #include <gtest/gtest.h>
@@ -129,4 +130,60 @@ TEST(PrivateTracking, WorksWithoutARegistry) {
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->id, t->id);
   EXPECT_EQ(tracking.list()->size(), 1u);
+}
+
+TEST(PrivateTracking, GetsByIdAndPagesTorrentsAndStats) {
+  Fixture f;
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto t = f.tracking->register_info_hashes(sha1("g" + std::to_string(i)), std::nullopt,
+                                              "g" + std::to_string(i));
+    ASSERT_TRUE(t) << t.error().message;
+    ids.push_back(t->id);
+  }
+  auto got = f.tracking->get(ids[2]);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->name, "g2");
+  auto unknown = f.tracking->get(ids.back() + 100);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, PrivateStoreErrc::not_found);
+
+  // Pages by id: [0,2) [2,4) [4,5), total on each.
+  std::vector<std::int64_t> walked;
+  for (std::size_t offset = 0; offset < 6; offset += 2) {
+    auto page = f.tracking->list(2, offset);
+    ASSERT_TRUE(page) << page.error().message;
+    EXPECT_EQ(page->total, 5);
+    for (const auto& t : page->torrents) walked.push_back(t.id);
+  }
+  EXPECT_EQ(walked, ids);
+
+  // Unregistering an unknown id (with a swarm store to update) is not_found and changes nothing.
+  auto missing = f.tracking->unregister(ids.back() + 100);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, PrivateStoreErrc::not_found);
+  EXPECT_EQ(f.tracking->list(0, 0)->total, 5);
+  EXPECT_EQ(f.registry.snapshot()->torrent_count(), 5u);
+  ASSERT_TRUE(f.tracking->unregister(ids[0]));
+  EXPECT_EQ(f.tracking->list(10, 0)->total, 4);
+  EXPECT_EQ(f.tracking->list(1, 0)->torrents.at(0).id, ids[1]);
+
+  // A user's stats come a page at a time with the user's row count.
+  {
+    auto db = SqliteConnection::open(f.path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("INSERT INTO users (username, role, password_hash, passkey, created_at, "
+                         "updated_at) VALUES ('u', 'user', 'x', '" + kPasskey + "', 0, 0)"));
+    const std::int64_t user = db->last_insert_rowid();
+    for (std::size_t i = 1; i < ids.size(); ++i)
+      ASSERT_TRUE(db->exec("INSERT INTO user_torrent_stats (user_id, torrent_id, first_announce, "
+                           "last_announce) VALUES (" + std::to_string(user) + ", " +
+                           std::to_string(ids[i]) + ", 1, " + std::to_string(10 + i) + ")"));
+    auto page = f.tracking->user_torrent_stats(user, 3, 1);
+    ASSERT_TRUE(page) << page.error().message;
+    EXPECT_EQ(page->total, 4);
+    ASSERT_EQ(page->rows.size(), 3u);
+    EXPECT_EQ(page->rows[0].torrent_id, ids[3]);  // most recent first: ids[4] is on offset 0
+    EXPECT_EQ(page->rows[2].torrent_id, ids[1]);
+  }
 }

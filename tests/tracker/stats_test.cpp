@@ -74,3 +74,21 @@ TEST(TrackerStats, UdpServerCountersInMetricsAndStats) {
             std::string::npos)
       << json;
 }
+
+TEST(TrackerStats, AccountingCountersOnlyInPrivateMode) {
+  TrackerStats stats;
+  TrackerStats::Gauges g;
+  g.accounting_announces = 12;
+  g.accounting_dropped = 2;
+  g.accounting_resets = 1;
+  g.accounting_baselines = 5;
+  EXPECT_EQ(stats.prometheus({}, g).find("shoal_accounting"), std::string::npos);
+  g.accounting = true;
+  const std::string text = stats.prometheus({}, g);
+  EXPECT_NE(text.find("# TYPE shoal_accounting_announces_total counter\nshoal_accounting_announces_total 12\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("shoal_accounting_refused_total{reason=\"implausible_rate\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("shoal_accounting_counter_resets_total 1\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE shoal_accounting_baselines gauge\nshoal_accounting_baselines 5\n"),
+            std::string::npos);
+}

@@ -1,8 +1,8 @@
 #include "shoal/tracker/account_api.hpp"
 
-#include <charconv>
 #include <memory>
 
+#include "shoal/tracker/api_fields.hpp"
 #include "shoal/tracker/api_service.hpp"
 #include "shoal/tracker/secret_token.hpp"
 
@@ -11,69 +11,6 @@ namespace shoal::tracker {
 namespace {
 
 using nlohmann::json;
-
-/// Reads typed fields of a JSON body; the first problem becomes `error` (400: missing field or
-/// wrong type). Unknown fields are ignored.
-class Body {
-public:
-  explicit Body(const json& j) : m_json(j) {}
-
-  std::optional<std::string> text(const char* name, bool required, std::size_t max_bytes = 1024) {
-    const json* v = find(name, required);
-    if (!v) return std::nullopt;
-    if (!v->is_string()) return wrong(name, "a string");
-    std::string s = v->get<std::string>();
-    if (s.size() > max_bytes) return wrong(name, "at most " + std::to_string(max_bytes) + " bytes");
-    return s;
-  }
-  std::optional<bool> boolean(const char* name) {
-    const json* v = find(name, false);
-    if (!v) return std::nullopt;
-    if (!v->is_boolean()) return wrong_t<bool>(name, "true or false");
-    return v->get<bool>();
-  }
-  std::optional<std::int64_t> integer(const char* name) {
-    const json* v = find(name, false);
-    if (!v) return std::nullopt;
-    if (!v->is_number_integer()) return wrong_t<std::int64_t>(name, "an integer");
-    return v->get<std::int64_t>();
-  }
-  std::optional<std::vector<std::string>> strings(const char* name, bool required) {
-    const json* v = find(name, required);
-    if (!v) return std::nullopt;
-    if (!v->is_array() || v->size() > 16) return wrong_t<std::vector<std::string>>(name, "an array of strings");
-    std::vector<std::string> out;
-    for (const auto& e : *v) {
-      if (!e.is_string()) return wrong_t<std::vector<std::string>>(name, "an array of strings");
-      out.push_back(e.get<std::string>());
-    }
-    return out;
-  }
-  bool ok() const { return !m_error; }
-  ApiReply error() const { return *m_error; }
-
-private:
-  const json* find(const char* name, bool required) {
-    if (m_error) return nullptr;
-    if (m_json.is_object()) {
-      auto it = m_json.find(name);
-      if (it != m_json.end() && !it->is_null()) return &*it;
-    }
-    if (required) m_error = ApiReply::error(400, "missing_field", std::string("'") + name + "' is required");
-    return nullptr;
-  }
-  std::optional<std::string> wrong(const char* name, const std::string& what) {
-    return wrong_t<std::string>(name, what);
-  }
-  template <class T>
-  std::optional<T> wrong_t(const char* name, const std::string& what) {
-    if (!m_error) m_error = ApiReply::error(400, "invalid_field", std::string("'") + name + "' must be " + what);
-    return std::nullopt;
-  }
-
-  const json& m_json;
-  std::optional<ApiReply> m_error;
-};
 
 json opt_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); }
 
@@ -98,19 +35,6 @@ json audit_json(const AuditRecord& a) {
           {"target", a.target_name},
           {"address", a.address},
           {"detail", a.detail}};
-}
-
-std::size_t bounded_query_int(const ApiCall& call, std::string_view name, std::size_t fallback,
-                              std::size_t max, bool& bad) {
-  auto v = call.query_param(name);
-  if (!v) return fallback;
-  std::size_t out = 0;
-  auto r = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (r.ec != std::errc{} || r.ptr != v->data() + v->size() || out > max) {
-    bad = true;
-    return fallback;
-  }
-  return out;
 }
 
 json schema_object(std::initializer_list<std::pair<const char*, const char*>> props,
@@ -166,7 +90,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                              {"invite", "string"}},
                             {"username", "password"}),
               201, "the new user", [a](ApiCall& call) {
-                Body b(call.json);
+                JsonFields b(call.json);
                 auto username = b.text("username", true, 64);
                 auto password = b.text("password", true, 4096);
                 auto email = b.text("email", false, 512);
@@ -182,7 +106,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
               schema_object({{"username", "string"}, {"password", "string"}, {"remember", "boolean"}},
                             {"username", "password"}),
               200, "token, csrf_token, expires_at, user", [a](ApiCall& call) {
-                Body b(call.json);
+                JsonFields b(call.json);
                 auto username = b.text("username", true, 64);
                 auto password = b.text("password", true, 4096);
                 auto remember = b.boolean("remember");
@@ -232,7 +156,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
   router.add({"PATCH", "/api/v1/me", write, "Update the caller's account (email)", "account",
               schema_object({{"email", "string"}}, {"email"}), 200, "the updated user",
               [a](ApiCall& call) {
-                Body b(call.json);
+                JsonFields b(call.json);
                 auto email = b.text("email", true, 512);
                 if (!b.ok()) return b.error();
                 auto u = a->update_email(*call.principal, *email);
@@ -245,7 +169,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
               schema_object({{"current_password", "string"}, {"new_password", "string"}},
                             {"current_password", "new_password"}),
               204, "changed", [a](ApiCall& call) {
-                Body b(call.json);
+                JsonFields b(call.json);
                 auto current = b.text("current_password", true, 4096);
                 auto replacement = b.text("new_password", true, 4096);
                 if (!b.ok()) return b.error();
@@ -258,7 +182,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
               "Delete the caller's account (personal data removed; accounting totals kept)",
               "account", schema_object({{"password", "string"}}, {"password"}), 204, "deleted",
               [a](ApiCall& call) {
-                Body b(call.json);
+                JsonFields b(call.json);
                 auto password = b.text("password", true, 4096);
                 if (!b.ok()) return b.error();
                 auto r2 = a->delete_own_account(*call.principal, *password, call.client_text());
@@ -283,7 +207,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
               schema_object({{"name", "string"}, {"scopes", "array"}, {"expires_at", "integer"}},
                             {"name", "scopes"}),
               201, "key and its record", [a](ApiCall& call) {
-                Body b(call.json);
+                JsonFields b(call.json);
                 auto name = b.text("name", true, 256);
                 auto scopes = b.strings("scopes", true);
                 auto expires_at = b.integer("expires_at");
@@ -359,7 +283,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
               "the updated user", [a](ApiCall& call) {
                 auto id = call.int_param("id");
                 if (!id) return ApiReply::error(404, "not_found", "no such user");
-                Body b(call.json);
+                JsonFields b(call.json);
                 auto role_text = b.text("role", false, 16);
                 auto enabled = b.boolean("enabled");
                 if (!b.ok()) return b.error();
@@ -381,7 +305,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
               [a](ApiCall& call) {
                 auto id = call.int_param("id");
                 if (!id) return ApiReply::error(404, "not_found", "no such user");
-                Body b(call.json);
+                JsonFields b(call.json);
                 auto password = b.text("new_password", false, 4096);
                 if (!b.ok()) return b.error();
                 auto pw = a->admin_reset_password(*call.principal, *id, password, call.client_text());
@@ -444,7 +368,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                 if (!kind) return ApiReply::error(404, "not_found", "the lists are 'allow' and 'deny'");
                 auto hash = Sha1Digest::from_hex(call.params["info_hash"]);
                 if (!hash) return ApiReply::error(422, "invalid_info_hash", "give 40 hex characters");
-                Body b(call.json);
+                JsonFields b(call.json);
                 auto note = b.text("note", false, 256);
                 if (!b.ok()) return b.error();
                 if (!deps->add_to_list || !deps->reload_lists) return unavailable();

@@ -129,12 +129,18 @@ nlohmann::json ApiRouter::openapi(std::string_view title, std::string_view versi
     if (!params.empty()) op["parameters"] = params;
     json responses;
     responses[std::to_string(r.success_status)] = {{"description", r.success_description}};
-    if (!r.request_schema.is_null()) {
-      op["requestBody"] = {{"required", true},
-                           {"content", {{"application/json", {{"schema", r.request_schema}}}}}};
+    if (!r.request_schema.is_null() || !r.raw_body_type.empty()) {
+      json content = json::object();
+      if (!r.request_schema.is_null()) content["application/json"] = {{"schema", r.request_schema}};
+      if (!r.raw_body_type.empty())
+        content[r.raw_body_type] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+      op["requestBody"] = {{"required", true}, {"content", content}};
+      if (r.max_body_bytes > 0) op["x-max-body-bytes"] = r.max_body_bytes;
       responses["400"] = error_response("malformed JSON or wrong field types");
       responses["413"] = error_response("body too large");
-      responses["415"] = error_response("body is not application/json");
+      responses["415"] = error_response(r.raw_body_type.empty()
+                                            ? "body is not application/json"
+                                            : "body is neither application/json nor " + r.raw_body_type);
       responses["422"] = error_response("invalid values");
     }
     if (r.auth.required) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -49,6 +50,13 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   return token;
+}
+
+/// "application/json" of "application/json; charset=utf-8".
+std::string_view media_type(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  return type;
 }
 
 }  // namespace
@@ -192,14 +200,13 @@ void ApiService::stop() {
   m_pool->threads.clear();
 }
 
+std::size_t ApiService::largest_body_limit() const noexcept {
+  std::size_t largest = m_options.max_body_bytes;
+  for (const auto& r : m_router.routes()) largest = std::max(largest, r.max_body_bytes);
+  return largest;
+}
+
 void ApiService::handle(const HttpRequest& request, HttpResponse& response) {
-  if (request.body().size() > m_options.max_body_bytes) {
-    write_api_reply(ApiReply::error(413, "payload_too_large",
-                                    "request bodies are limited to " +
-                                        std::to_string(m_options.max_body_bytes) + " bytes"),
-                    response);
-    return;
-  }
   const std::string_view authorization = request.header("Authorization").value_or("");
   const std::string_view cookie = request.header("Cookie").value_or("");
   std::string_view credential;
@@ -207,6 +214,23 @@ void ApiService::handle(const HttpRequest& request, HttpResponse& response) {
     credential = *bearer;
   else if (auto c = cookie_value(cookie, kSessionCookieName))
     credential = *c;
+  if (request.body().size() > m_options.max_body_bytes) {
+    // Over the service's limit: only an upload route's raw type may be larger (JSON never is, so
+    // no large body is parsed before authentication), and only from a caller with a credential.
+    std::size_t limit = m_options.max_body_bytes;
+    auto matched = m_router.match(request.method(), request.path());
+    if (auto* m = std::get_if<ApiRouter::Match>(&matched);
+        m && !credential.empty() && !m->route->raw_body_type.empty() &&
+        iequals_ascii(media_type(request.header("Content-Type").value_or("")), m->route->raw_body_type))
+      limit = std::max(limit, m->route->max_body_bytes);
+    if (request.body().size() > limit) {
+      write_api_reply(ApiReply::error(413, "payload_too_large",
+                                      "request bodies are limited to " + std::to_string(limit) +
+                                          " bytes here"),
+                      response);
+      return;
+    }
+  }
   const auto now = RateClock::now();
   std::uint32_t wait = m_address_limiter.acquire(address_key(request.client_address()), now);
   if (wait == 0 && !credential.empty())
@@ -258,10 +282,14 @@ ApiReply ApiService::process(ApiCall call, std::string_view authorization, std::
   const ApiRoute& route = *match.route;
   call.params = std::move(match.params);
 
-  if (!call.body.empty()) {
-    const std::string_view type = content_type.substr(0, content_type.find(';'));
+  const std::string_view type = media_type(content_type);
+  const bool raw = !route.raw_body_type.empty() && iequals_ascii(type, route.raw_body_type);
+  if (!call.body.empty() && !raw) {
     if (!iequals_ascii(type, "application/json"))
-      return ApiReply::error(415, "unsupported_media_type", "send the body as application/json");
+      return ApiReply::error(415, "unsupported_media_type",
+                             route.raw_body_type.empty()
+                                 ? "send the body as application/json"
+                                 : "send the body as application/json or " + route.raw_body_type);
     if (json_nesting_exceeds(call.body, kMaxApiJsonDepth))
       return ApiReply::error(400, "malformed_json", "the body nests too deeply");
     call.json = nlohmann::json::parse(call.body, nullptr, false);

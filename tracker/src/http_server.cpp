@@ -16,7 +16,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -55,11 +54,13 @@ constexpr auto kLingerTimeout = 1s;
 constexpr std::size_t kLingerMaxBytes = 64 * 1024;
 /// stop(): how long to wait for force-closed connections to unwind before stopping the loop.
 constexpr auto kForceCloseWait = 500ms;
-/// stop(): longest wait for a listener's strand to close its acceptor.
+/// stop(): longest wait for a listener's I/O thread to close its acceptor.
 constexpr auto kListenerCloseWait = 1s;
 /// Longest header name or value (Content-Type included) a handler may put in a response; Beast
 /// throws beyond 64 KiB, and no legitimate response header comes near this.
 constexpr std::size_t kMaxResponseHeaderBytes = 16 * 1024;
+/// Most connections taken from the listen queue per accept wake-up.
+constexpr std::size_t kAcceptBurst = 64;
 /// Pause before accepting again after the process ran out of descriptors or memory.
 constexpr auto kAcceptRetryDelay = 100ms;
 /// At most one warning per this interval about failing accepts.
@@ -243,6 +244,48 @@ private:
   const std::filesystem::path m_private_key;
   mutable std::mutex m_mutex;
   std::shared_ptr<ssl::context> m_context;
+};
+
+/// The server's event loops: one io_context per I/O thread, each run by that thread alone, so a
+/// connection (which lives on one of them) needs no strand and its I/O completions never wake
+/// another thread (only the hand-over of a new connection does). Context 0 exists from
+/// construction (listeners are opened on it before run()); run() adds the others before any
+/// thread starts, so the set is fixed while accepts happen. Listeners accept on context 0.
+class IoPool {
+public:
+  IoPool() { add(); }
+
+  net::io_context& first() { return *m_contexts.front(); }
+  std::size_t size() const noexcept { return m_contexts.size(); }
+  net::io_context& at(std::size_t i) { return *m_contexts[i]; }
+
+  /// Grows to `n` contexts. Only before the threads start.
+  void resize(std::size_t n) {
+    m_contexts.reserve(n);
+    while (m_contexts.size() < n) add();
+  }
+
+  /// The context for the next accepted connection (round robin).
+  net::io_context& next() noexcept {
+    return *m_contexts[m_next.fetch_add(1, std::memory_order_relaxed) % m_contexts.size()];
+  }
+
+  void release_work() {
+    for (auto& w : m_work) w.reset();
+  }
+  void stop_all() {
+    for (auto& c : m_contexts) c->stop();
+  }
+
+private:
+  void add() {
+    m_contexts.push_back(std::make_unique<net::io_context>(1));
+    m_work.emplace_back(net::make_work_guard(*m_contexts.back()));
+  }
+
+  std::vector<std::unique_ptr<net::io_context>> m_contexts;
+  std::vector<std::optional<net::executor_work_guard<net::io_context::executor_type>>> m_work;
+  std::atomic<std::size_t> m_next{0};
 };
 
 class ConnectionBase;
@@ -609,6 +652,9 @@ private:
     }
     const bool keep_alive =
         request.keep_alive() && !response.close && !m_core.stopping.load(std::memory_order_relaxed);
+    // The client itself said this is its last request (Connection: close, or HTTP/1.0 without
+    // keep-alive): it sends nothing more, so no lingering read is needed after the response.
+    m_client_closes = !request.keep_alive();
     start_response(response.status, std::move(response.content_type), std::move(response.body),
                    request.version(), keep_alive, request.method() == http::verb::head,
                    &response.headers);
@@ -661,6 +707,15 @@ private:
   void close_gracefully() {
     if (m_closed) return;
     m_state = State::closing;
+    if constexpr (!kTls) {
+      // Nothing unread (neither buffered nor in the kernel) and the client announced its last
+      // request: a plain close sends FIN, not a reset, so the response is safe without lingering.
+      error_code ec;
+      if (m_client_closes && m_buffer.size() == 0 && lowest().socket().available(ec) == 0 && !ec) {
+        close();
+        return;
+      }
+    }
     lowest().expires_after(kLingerTimeout);
     if constexpr (kTls) {
       m_stream.async_shutdown([self = this->shared_from_this()](error_code) { self->close(); });
@@ -714,14 +769,15 @@ private:
   std::size_t m_lingered = 0;
   bool m_first_request = true;
   bool m_shutdown_requested = false;
+  bool m_client_closes = false;  // the request being answered asked to close the connection
   bool m_closed = false;
 };
 
-/// One listening socket and its accept loop (on its own strand).
+/// One listening socket and its accept loop (on the first I/O thread).
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
-  Listener(ServerCore& core, net::io_context& io, tcp::acceptor&& acceptor,
-           const PeerEndpoint& local, std::shared_ptr<TlsCredentials> tls)
+  Listener(ServerCore& core, IoPool& io, tcp::acceptor&& acceptor, const PeerEndpoint& local,
+           std::shared_ptr<TlsCredentials> tls)
       : m_core(core),
         m_io(io),
         m_acceptor(std::move(acceptor)),
@@ -730,11 +786,14 @@ public:
         m_tls(std::move(tls)) {}
 
   void start() {
+    error_code ec;
+    m_acceptor.non_blocking(true, ec);  // the accept burst in on_accept must never block
+    m_burst = !ec;
     net::dispatch(m_acceptor.get_executor(), [self = shared_from_this()] { self->accept(); });
   }
 
   /// Stops accepting and returns once the acceptor is closed. With `threads_running` the close
-  /// runs on the acceptor's strand (the accept loop touches the acceptor there); without, nothing
+  /// runs on the acceptor's thread (the accept loop touches the acceptor there); without, nothing
   /// else can touch it.
   void close(bool threads_running) {
     if (!threads_running) {
@@ -763,7 +822,8 @@ private:
 
   void accept() {
     if (!m_acceptor.is_open()) return;
-    m_acceptor.async_accept(net::make_strand(m_io),
+    // The accept fills m_remote (no getpeername per connection); one accept runs at a time.
+    m_acceptor.async_accept(m_io.next(), m_remote,
                             [self = shared_from_this()](error_code ec, tcp::socket socket) {
                               self->on_accept(ec, std::move(socket));
                             });
@@ -792,14 +852,19 @@ private:
       accept();
       return;
     }
-    serve(std::move(socket));
+    serve(std::move(socket), m_remote);
+    // Take every connection already queued without another trip through the reactor.
+    for (std::size_t i = 1; m_burst && i < kAcceptBurst && m_acceptor.is_open(); ++i) {
+      error_code again_ec;
+      tcp::socket next = m_acceptor.accept(m_io.next(), m_remote, again_ec);
+      if (again_ec) break;  // would_block (the queue is empty) or an error async_accept reports
+      serve(std::move(next), m_remote);
+    }
     accept();
   }
 
-  void serve(tcp::socket socket) {
+  void serve(tcp::socket socket, const tcp::endpoint& remote) {
     error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    if (ec) return;  // already reset by the client
     const auto before = m_core.open.fetch_add(1);
     if (before >= m_core.options.max_connections) {
       m_core.open.fetch_sub(1);
@@ -822,8 +887,10 @@ private:
   }
 
   ServerCore& m_core;
-  net::io_context& m_io;
+  IoPool& m_io;
   tcp::acceptor m_acceptor;
+  tcp::endpoint m_remote;  // the peer of the connection being accepted
+  bool m_burst = false;    // the acceptor is non-blocking: on_accept may take queued connections
   net::steady_timer m_retry_timer;
   const PeerEndpoint m_local;
   const std::shared_ptr<TlsCredentials> m_tls;
@@ -951,8 +1018,7 @@ IpAddress resolve_client_address(const IpAddress& peer, std::span<const HttpHead
 
 class HttpServer::Impl {
 public:
-  Impl(HttpServerOptions options, HttpHandler handler)
-      : m_work(net::make_work_guard(m_io)) {
+  Impl(HttpServerOptions options, HttpHandler handler) {
     m_core.options = clamped(std::move(options));
     m_core.handler = std::move(handler);
   }
@@ -970,7 +1036,7 @@ public:
     if (m_stopped) return unexpected<std::string>(name + ": the server is stopped");
 
     const tcp::endpoint endpoint(to_asio(parsed->address), parsed->port);
-    tcp::acceptor acceptor(net::make_strand(m_io));
+    tcp::acceptor acceptor(m_io.first());
     error_code ec;
     auto failed = [&](std::string_view step) {
       return unexpected<std::string>(name + ": " + std::string(step) + ": " + ec.message());
@@ -1035,7 +1101,9 @@ public:
     std::lock_guard lifecycle(m_lifecycle_mutex);
     if (m_stopped || !m_threads.empty()) return;
     n_threads = std::max<std::size_t>(n_threads, 1);
-    for (std::size_t i = 0; i < n_threads; ++i) m_threads.emplace_back([this] { run_loop(); });
+    m_io.resize(n_threads);
+    for (std::size_t i = 0; i < n_threads; ++i)
+      m_threads.emplace_back([this, i] { run_loop(m_io.at(i)); });
   }
 
   void stop() {
@@ -1058,8 +1126,8 @@ public:
       }
     }
     m_core.close_gate();
-    m_work.reset();
-    m_io.stop();
+    m_io.release_work();
+    m_io.stop_all();
     for (auto& t : m_threads) t.join();
     m_threads.clear();
     spdlog::debug("http: stopped");
@@ -1084,12 +1152,12 @@ public:
   const HttpServerOptions& options() const noexcept { return m_core.options; }
 
 private:
-  void run_loop() {
+  void run_loop(net::io_context& io) {
     for (;;) {
       // Completion handlers catch what they expect; this is the last line, so that nothing
       // unexpected (e.g. bad_alloc) ends the thread and with it std::terminate the process.
       try {
-        m_io.run();
+        io.run();
         return;
       } catch (const std::exception& e) {
         spdlog::error("http: I/O thread caught an exception: {}", e.what());
@@ -1103,8 +1171,7 @@ private:
   // io_context, and the io_context (whose pending handlers may own the last connections) before
   // m_core, which those connections' destructors update.
   ServerCore m_core;
-  net::io_context m_io;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> m_work;
+  IoPool m_io;
   mutable std::mutex m_listeners_mutex;
   std::vector<std::shared_ptr<Listener>> m_listeners;
   std::mutex m_lifecycle_mutex;  // listen/run/stop

@@ -41,10 +41,9 @@ expected<void, PrivateStoreError> PrivateTracking::unregister(std::int64_t torre
   std::lock_guard lock(m_mutex);
   std::optional<Sha1Digest> swarm_key;
   if (m_swarms) {
-    auto list = m_store->list_torrents();
-    if (!list) return unexpected(list.error());
-    for (const auto& t : *list)
-      if (t.id == torrent_id) swarm_key = t.swarm_key();
+    auto t = m_store->get_torrent(torrent_id);
+    if (!t) return unexpected(std::move(t.error()));  // not_found, as unregister_torrent says
+    swarm_key = t->swarm_key();
   }
   if (auto r = m_store->unregister_torrent(torrent_id); !r) return r;
   if (auto r = refresh_locked(); !r) return unexpected(r.error());
@@ -60,6 +59,16 @@ expected<TorrentRecord, PrivateStoreError> PrivateTracking::set_flags(std::int64
   if (!t) return t;
   if (auto r = refresh_locked(); !r) return unexpected(r.error());
   return t;
+}
+
+expected<TorrentRecord, PrivateStoreError> PrivateTracking::get(std::int64_t torrent_id) {
+  std::lock_guard lock(m_mutex);
+  return m_store->get_torrent(torrent_id);
+}
+
+expected<TorrentPage, PrivateStoreError> PrivateTracking::list(std::size_t limit, std::size_t offset) {
+  std::lock_guard lock(m_mutex);
+  return m_store->list_torrents(limit, offset);
 }
 
 expected<std::vector<TorrentRecord>, PrivateStoreError> PrivateTracking::list() {
@@ -78,10 +87,10 @@ expected<UserTotals, PrivateStoreError> PrivateTracking::user_totals(std::int64_
   return m_store->user_totals(user_id);
 }
 
-expected<std::vector<UserTorrentStats>, PrivateStoreError> PrivateTracking::user_torrent_stats(
-    std::int64_t user_id) {
+expected<UserTorrentStatsPage, PrivateStoreError> PrivateTracking::user_torrent_stats(
+    std::int64_t user_id, std::size_t limit, std::size_t offset) {
   std::lock_guard lock(m_mutex);
-  return m_store->user_torrent_stats(user_id);
+  return m_store->user_torrent_stats(user_id, limit, offset);
 }
 
 expected<std::pair<std::size_t, std::size_t>, PrivateStoreError> PrivateTracking::refresh() {

@@ -43,6 +43,15 @@ std::int64_t as_int64(std::uint64_t v) {
 
 std::uint64_t as_uint64(std::int64_t v) { return v < 0 ? 0 : static_cast<std::uint64_t>(v); }
 
+// The one row of a `SELECT count(*)` whose parameters are bound.
+expected<std::int64_t, PrivateStoreError> count_of(SqliteStatement& q, std::string_view op) {
+  auto row = q.step();
+  if (!row) return db_fail(op, row.error());
+  const std::int64_t n = *row ? q.column_int64(0) : 0;
+  q.reset();
+  return n;
+}
+
 class SqlitePrivateStore final : public PrivateStore {
 public:
   static expected<std::unique_ptr<PrivateStore>, PrivateStoreError> open(
@@ -54,12 +63,16 @@ public:
   expected<TorrentRecord, PrivateStoreError> set_torrent_flags(std::int64_t torrent_id,
                                                                std::optional<bool> freeleech,
                                                                std::optional<bool> neutral) override;
-  expected<std::vector<TorrentRecord>, PrivateStoreError> list_torrents() override;
+  expected<TorrentRecord, PrivateStoreError> get_torrent(std::int64_t torrent_id) override;
+  using PrivateStore::list_torrents;
+  expected<TorrentPage, PrivateStoreError> list_torrents(std::size_t limit,
+                                                         std::size_t offset) override;
   expected<std::optional<TorrentRecord>, PrivateStoreError> find_torrent(
       const Sha1Digest& tracker_id) override;
   expected<UserTotals, PrivateStoreError> user_totals(std::int64_t user_id) override;
-  expected<std::vector<UserTorrentStats>, PrivateStoreError> user_torrent_stats(
-      std::int64_t user_id) override;
+  using PrivateStore::user_torrent_stats;
+  expected<UserTorrentStatsPage, PrivateStoreError> user_torrent_stats(
+      std::int64_t user_id, std::size_t limit, std::size_t offset) override;
   expected<void, PrivateStoreError> save_accounting(const AccountingBatch& batch,
                                                     std::uint32_t baseline_cutoff) override;
   expected<std::vector<std::pair<PeerKey, PeerBaseline>>, PrivateStoreError> load_baselines(
@@ -75,12 +88,15 @@ private:
   SqliteConnection m_db;
   SqliteStatement m_select_users;
   SqliteStatement m_select_torrents;
+  SqliteStatement m_count_torrents;
+  SqliteStatement m_select_torrent_page;
   SqliteStatement m_select_torrent_by_id;
   SqliteStatement m_select_torrent_by_tracker_id;
   SqliteStatement m_insert_torrent;
   SqliteStatement m_delete_torrent;
   SqliteStatement m_update_flags;
   SqliteStatement m_select_totals;
+  SqliteStatement m_count_user_stats;
   SqliteStatement m_select_user_stats;
   SqliteStatement m_upsert_user_torrent;
   SqliteStatement m_upsert_user_totals;
@@ -103,9 +119,15 @@ expected<std::unique_ptr<PrivateStore>, PrivateStoreError> SqlitePrivateStore::o
   const std::string exists =
       " WHERE EXISTS (SELECT 1 FROM users WHERE id = ?1)"
       " AND EXISTS (SELECT 1 FROM torrents WHERE id = ?2)";
+  // The count and the page of a user's rows read the same rows.
+  const std::string user_stats_from =
+      " FROM user_torrent_stats s JOIN torrents t ON t.id = s.torrent_id WHERE s.user_id = ?1";
   const std::pair<SqliteStatement*, std::string> statements[] = {
       {&s->m_select_users, "SELECT id, passkey, enabled FROM users WHERE deleted_at IS NULL"},
       {&s->m_select_torrents, "SELECT " + columns + " FROM torrents ORDER BY id"},
+      {&s->m_count_torrents, "SELECT count(*) FROM torrents"},
+      {&s->m_select_torrent_page,
+       "SELECT " + columns + " FROM torrents ORDER BY id LIMIT ?1 OFFSET ?2"},
       {&s->m_select_torrent_by_id, "SELECT " + columns + " FROM torrents WHERE id = ?1"},
       {&s->m_select_torrent_by_tracker_id,
        "SELECT " + columns +
@@ -121,10 +143,11 @@ expected<std::unique_ptr<PrivateStore>, PrivateStoreError> SqlitePrivateStore::o
        "SELECT (SELECT uploaded FROM user_totals WHERE user_id = ?1),"
        " (SELECT downloaded FROM user_totals WHERE user_id = ?1),"
        " (SELECT count(*) FROM user_torrent_stats WHERE user_id = ?1 AND completed_at IS NOT NULL)"},
+      {&s->m_count_user_stats, "SELECT count(*)" + user_stats_from},
       {&s->m_select_user_stats,
        "SELECT s.torrent_id, t.name, s.uploaded, s.downloaded, s.completed_at, s.first_announce,"
-       " s.last_announce FROM user_torrent_stats s JOIN torrents t ON t.id = s.torrent_id"
-       " WHERE s.user_id = ?1 ORDER BY s.last_announce DESC, s.torrent_id"},
+       " s.last_announce" + user_stats_from +
+           " ORDER BY s.last_announce DESC, s.torrent_id LIMIT ?2 OFFSET ?3"},
       {&s->m_upsert_user_torrent,
        "INSERT INTO user_torrent_stats (user_id, torrent_id, uploaded, downloaded, completed_at,"
        " first_announce, last_announce) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7" + exists +
@@ -315,10 +338,25 @@ expected<TorrentRecord, PrivateStoreError> SqlitePrivateStore::set_torrent_flags
   return std::move(**t);
 }
 
-expected<std::vector<TorrentRecord>, PrivateStoreError> SqlitePrivateStore::list_torrents() {
+expected<TorrentRecord, PrivateStoreError> SqlitePrivateStore::get_torrent(std::int64_t torrent_id) {
+  auto t = torrent_by_id(torrent_id, "get torrent " + std::to_string(torrent_id));
+  if (!t) return unexpected(std::move(t.error()));
+  if (!*t) return fail(PrivateStoreErrc::not_found, "no torrent with id " + std::to_string(torrent_id));
+  return std::move(**t);
+}
+
+expected<TorrentPage, PrivateStoreError> SqlitePrivateStore::list_torrents(std::size_t limit,
+                                                                           std::size_t offset) {
   constexpr std::string_view kOp = "list torrents";
-  std::vector<TorrentRecord> out;
-  SqliteStatement& q = m_select_torrents;
+  TorrentPage page;
+  auto tx = SqliteTransaction::begin_read(m_db);  // the total of the page's instant
+  if (!tx) return db_fail(kOp, tx.error());
+  auto total = count_of(m_count_torrents, kOp);
+  if (!total) return unexpected(std::move(total.error()));
+  page.total = *total;
+  SqliteStatement& q = m_select_torrent_page;
+  q.bind_int64(1, as_int64(limit));
+  q.bind_int64(2, as_int64(offset));
   while (true) {
     auto row = q.step();
     if (!row) return db_fail(kOp, row.error());
@@ -328,9 +366,10 @@ expected<std::vector<TorrentRecord>, PrivateStoreError> SqlitePrivateStore::list
       q.reset();
       return fail(PrivateStoreErrc::database, std::string(kOp) + ": invalid torrent row");
     }
-    out.push_back(std::move(*t));
+    page.torrents.push_back(std::move(*t));
   }
-  return out;
+  if (auto r = tx->commit(); !r) return db_fail(kOp, r.error());
+  return page;
 }
 
 expected<UserTotals, PrivateStoreError> SqlitePrivateStore::user_totals(std::int64_t user_id) {
@@ -349,12 +388,20 @@ expected<UserTotals, PrivateStoreError> SqlitePrivateStore::user_totals(std::int
   return t;
 }
 
-expected<std::vector<UserTorrentStats>, PrivateStoreError> SqlitePrivateStore::user_torrent_stats(
-    std::int64_t user_id) {
+expected<UserTorrentStatsPage, PrivateStoreError> SqlitePrivateStore::user_torrent_stats(
+    std::int64_t user_id, std::size_t limit, std::size_t offset) {
   constexpr std::string_view kOp = "user torrent stats";
-  std::vector<UserTorrentStats> out;
+  UserTorrentStatsPage page;
+  auto tx = SqliteTransaction::begin_read(m_db);  // the total of the page's instant
+  if (!tx) return db_fail(kOp, tx.error());
+  m_count_user_stats.bind_int64(1, user_id);
+  auto total = count_of(m_count_user_stats, kOp);
+  if (!total) return unexpected(std::move(total.error()));
+  page.total = *total;
   SqliteStatement& q = m_select_user_stats;
   q.bind_int64(1, user_id);
+  q.bind_int64(2, as_int64(limit));
+  q.bind_int64(3, as_int64(offset));
   while (true) {
     auto row = q.step();
     if (!row) return db_fail(kOp, row.error());
@@ -367,9 +414,10 @@ expected<std::vector<UserTorrentStats>, PrivateStoreError> SqlitePrivateStore::u
     if (!q.column_is_null(4)) s.completed_at = q.column_int64(4);
     s.first_announce = q.column_int64(5);
     s.last_announce = q.column_int64(6);
-    out.push_back(std::move(s));
+    page.rows.push_back(std::move(s));
   }
-  return out;
+  if (auto r = tx->commit(); !r) return db_fail(kOp, r.error());
+  return page;
 }
 
 expected<void, PrivateStoreError> SqlitePrivateStore::save_accounting(const AccountingBatch& batch,

@@ -83,6 +83,19 @@ std::string TrackerStats::prometheus(const StoreTotals& t, const Gauges& g) cons
   out += fmt::format("# HELP shoal_udp_batches_total recvmmsg() batches read by the UDP workers.\n"
                      "# TYPE shoal_udp_batches_total counter\nshoal_udp_batches_total {}\n",
                      g.udp_batches);
+  if (g.accounting) {
+    out += fmt::format(
+        "# HELP shoal_accounting_announces_total Announces of registered users the accounting saw.\n"
+        "# TYPE shoal_accounting_announces_total counter\nshoal_accounting_announces_total {}\n"
+        "# HELP shoal_accounting_refused_total Reported transfers not credited.\n"
+        "# TYPE shoal_accounting_refused_total counter\n"
+        "shoal_accounting_refused_total{{reason=\"implausible_rate\"}} {}\n"
+        "# HELP shoal_accounting_counter_resets_total Client counters that went backwards (new baseline).\n"
+        "# TYPE shoal_accounting_counter_resets_total counter\nshoal_accounting_counter_resets_total {}\n",
+        g.accounting_announces, g.accounting_dropped, g.accounting_resets);
+    gauge("shoal_accounting_baselines", "Peers whose last counters the accounting holds.",
+          g.accounting_baselines);
+  }
   return out;
 }
 

@@ -20,11 +20,13 @@
 #include "shoal/tracker/account_service.hpp"
 #include "shoal/tracker/account_store.hpp"
 #include "shoal/tracker/api_service.hpp"
+#include "shoal/tracker/catalog_api.hpp"
 #include "shoal/tracker/accounting.hpp"
 #include "shoal/tracker/address_range.hpp"
 #include "shoal/tracker/connection_id.hpp"
 #include "shoal/tracker/http_server.hpp"
 #include "shoal/tracker/persistence.hpp"
+#include "shoal/tracker/private_api.hpp"
 #include "shoal/tracker/private_registry.hpp"
 #include "shoal/tracker/private_tracking.hpp"
 #include "shoal/tracker/stats.hpp"
@@ -208,6 +210,14 @@ void TrackerApp::Impl::handle_http(const HttpRequest& req, HttpResponse& res) {
     res.body = stats.json(store.totals(), gauges) + "\n";
     return;
   }
+  if (config.tracker.mode == TrackerMode::private_mode && get && path == "/metrics") {
+    const Accounting::Counters a = accounting.counters();
+    gauges.accounting = true;
+    gauges.accounting_announces = a.announces;
+    gauges.accounting_resets = a.resets;
+    gauges.accounting_dropped = a.dropped;
+    gauges.accounting_baselines = accounting.peer_count();
+  }
   if (get && path == "/metrics") {
     res.content_type = "text/plain; version=0.0.4";
     res.body = stats.prometheus(store.totals(), gauges);
@@ -374,6 +384,18 @@ expected<void, std::string> TrackerApp::Impl::start_accounts() {
     return j;
   };
   register_account_routes(api->router(), *accounts, std::move(deps));
+  // The private-tracking endpoints exist only in private mode (elsewhere: 404 like any unknown
+  // path). private_tracking was created by start() before this runs.
+  if (c.tracker.mode == TrackerMode::private_mode)
+    register_private_routes(api->router(), *accounts, *private_tracking);
+  // The torrent catalog (catalog_api.hpp): its own store connection; live numbers from the swarms.
+  if (auto r = register_catalog_routes(
+          api->router(), *accounts,
+          {c.database_path(), c.tracker.mode == TrackerMode::private_mode,
+           c.tracker.mode == TrackerMode::private_mode ? private_tracking.get() : nullptr,
+           [this](const Sha1Digest& h) { return store.scrape(h); }});
+      !r)
+    return r;
   api->start();
   return {};
 }
@@ -430,8 +452,13 @@ expected<void, std::string> TrackerApp::start() {
     if (!range) return unexpected<std::string>("http.trusted_proxies: not an address or range: " + text);
     hopts.trusted_proxies.push_back(*range);
   }
+  // A route with a larger limit of its own (private mode's .torrent upload) raises it, but only
+  // on the listeners that serve the API: the server reads a body before any handler sees it.
+  HttpServerOptions api_hopts = hopts;
+  api_hopts.max_body_bytes = std::max(hopts.max_body_bytes, s.api->largest_body_limit());
   if (!c.http.listen.empty() || !c.tls.listen.empty()) {
-    s.http = std::make_unique<HttpServer>(hopts, [&s](const HttpRequest& req, HttpResponse& res) {
+    const HttpServerOptions& front = c.api.listen.empty() ? api_hopts : hopts;
+    s.http = std::make_unique<HttpServer>(front, [&s](const HttpRequest& req, HttpResponse& res) {
       s.handle_http(req, res);
     });
     for (const auto& addr : c.http.listen) {
@@ -445,7 +472,7 @@ expected<void, std::string> TrackerApp::start() {
     }
   }
   if (!c.api.listen.empty()) {
-    s.api_http = std::make_unique<HttpServer>(hopts, [&s](const HttpRequest& req, HttpResponse& res) {
+    s.api_http = std::make_unique<HttpServer>(api_hopts, [&s](const HttpRequest& req, HttpResponse& res) {
       if (req.path().starts_with("/api/")) return s.api->handle(req, res);
       write_api_reply(ApiReply::error(404, "not_found", "this listener serves /api/ only"), res);
     });

@@ -169,6 +169,112 @@ CREATE TABLE peer_baselines (
 CREATE INDEX peer_baselines_torrent ON peer_baselines (torrent_id);
 CREATE INDEX peer_baselines_last_announce ON peer_baselines (last_announce);
 )sql",
+    // 4: the torrent catalog (catalog_store.hpp). Categories carry Torznab ids (2000 Movies, 5040
+    // TV/HD, ...): a category is a top-level one (a multiple of 1000, no parent) or a subcategory of
+    // the top-level one of its thousand. A catalog torrent is one row with both hashes (v2 in full;
+    // its first 20 bytes are unique too, as in `torrents`), its real (non-pad) files, its tags, and
+    // the .torrent it was uploaded as (NULL for magnet and ingest entries). catalog_fts indexes the
+    // name, the file paths and the tags; the store writes it in the transaction that writes the
+    // torrent, and the triggers below keep it in step with renames, retags and deletes. unicode61
+    // already splits on every character that is not a letter or digit; the explicit separators
+    // document that release names ("The.Big.Show.S01E02") split on '.', '_' and '-'. Prefix
+    // indexes of 2 and 3 characters make short prefix queries ("s01e0*" reads the 3-prefix index
+    // first) cheap. name_key is the name as catalog_search_key() normalises it, for the
+    // exact-name tier of the ranking.
+    R"sql(
+CREATE TABLE catalog_categories (
+  id INTEGER PRIMARY KEY CHECK (id BETWEEN 1000 AND 999999),
+  name TEXT NOT NULL CHECK (typeof(name) = 'text' AND length(name) BETWEEN 1 AND 64),
+  parent_id INTEGER REFERENCES catalog_categories (id) ON DELETE RESTRICT,
+  CHECK ((parent_id IS NULL AND id % 1000 = 0)
+      OR (parent_id IS NOT NULL AND id % 1000 <> 0 AND parent_id = id - id % 1000))
+);
+INSERT INTO catalog_categories (id, name, parent_id) VALUES
+  (1000, 'Console', NULL), (2000, 'Movies', NULL), (3000, 'Audio', NULL), (4000, 'PC', NULL),
+  (5000, 'TV', NULL), (7000, 'Books', NULL), (8000, 'Other', NULL),
+  (1010, 'Console/NDS', 1000), (1080, 'Console/PS3', 1000), (1180, 'Console/PS4', 1000),
+  (2010, 'Movies/Foreign', 2000), (2030, 'Movies/SD', 2000), (2040, 'Movies/HD', 2000),
+  (2045, 'Movies/UHD', 2000), (2050, 'Movies/BluRay', 2000), (2060, 'Movies/3D', 2000),
+  (3010, 'Audio/MP3', 3000), (3030, 'Audio/Audiobook', 3000), (3040, 'Audio/Lossless', 3000),
+  (4010, 'PC/0day', 4000), (4020, 'PC/ISO', 4000), (4030, 'PC/Mac', 4000),
+  (4050, 'PC/Games', 4000),
+  (5020, 'TV/Foreign', 5000), (5030, 'TV/SD', 5000), (5040, 'TV/HD', 5000),
+  (5045, 'TV/UHD', 5000), (5060, 'TV/Sport', 5000), (5070, 'TV/Anime', 5000),
+  (5080, 'TV/Documentary', 5000),
+  (7010, 'Books/Mags', 7000), (7020, 'Books/EBook', 7000), (7030, 'Books/Comics', 7000),
+  (8010, 'Other/Misc', 8000);
+
+CREATE TABLE catalog_torrents (
+  id INTEGER PRIMARY KEY,
+  info_hash_v1 BLOB UNIQUE
+    CHECK (info_hash_v1 IS NULL OR (typeof(info_hash_v1) = 'blob' AND length(info_hash_v1) = 20)),
+  info_hash_v2 BLOB UNIQUE
+    CHECK (info_hash_v2 IS NULL OR (typeof(info_hash_v2) = 'blob' AND length(info_hash_v2) = 32)),
+  name TEXT NOT NULL
+    CHECK (typeof(name) = 'text' AND length(CAST(name AS BLOB)) BETWEEN 1 AND 1024),
+  name_key TEXT NOT NULL,
+  size INTEGER NOT NULL CHECK (typeof(size) = 'integer' AND size >= 0),
+  category_id INTEGER NOT NULL REFERENCES catalog_categories (id) ON DELETE RESTRICT,
+  description TEXT NOT NULL DEFAULT ''
+    CHECK (typeof(description) = 'text' AND length(CAST(description AS BLOB)) <= 65536),
+  uploader_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL CHECK (typeof(created_at) = 'integer'),
+  file_count INTEGER NOT NULL CHECK (typeof(file_count) = 'integer' AND file_count >= 0),
+  torrent_file BLOB CHECK (torrent_file IS NULL OR typeof(torrent_file) = 'blob'),
+  CHECK (info_hash_v1 IS NOT NULL OR info_hash_v2 IS NOT NULL)
+);
+CREATE UNIQUE INDEX catalog_torrents_v2_tracker_id ON catalog_torrents (substr(info_hash_v2, 1, 20))
+  WHERE info_hash_v2 IS NOT NULL;
+CREATE INDEX catalog_torrents_latest ON catalog_torrents (created_at DESC, id DESC);
+CREATE INDEX catalog_torrents_category ON catalog_torrents (category_id, created_at DESC, id DESC);
+CREATE INDEX catalog_torrents_uploader ON catalog_torrents (uploader_id);
+
+CREATE TABLE catalog_files (
+  torrent_id INTEGER NOT NULL REFERENCES catalog_torrents (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL CHECK (typeof(position) = 'integer' AND position >= 0),
+  path TEXT NOT NULL CHECK (typeof(path) = 'text' AND length(path) >= 1),
+  size INTEGER NOT NULL CHECK (typeof(size) = 'integer' AND size >= 0),
+  PRIMARY KEY (torrent_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE catalog_tags (
+  torrent_id INTEGER NOT NULL REFERENCES catalog_torrents (id) ON DELETE CASCADE,
+  tag TEXT NOT NULL CHECK (typeof(tag) = 'text' AND length(tag) BETWEEN 1 AND 32),
+  PRIMARY KEY (torrent_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX catalog_tags_tag ON catalog_tags (tag);
+
+CREATE VIRTUAL TABLE catalog_fts USING fts5(
+  name, paths, tags,
+  tokenize = "unicode61 remove_diacritics 2 separators '._-'",
+  prefix = '2 3'
+);
+
+CREATE TRIGGER catalog_torrents_fts_delete AFTER DELETE ON catalog_torrents BEGIN
+  DELETE FROM catalog_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER catalog_torrents_fts_rename AFTER UPDATE OF name ON catalog_torrents BEGIN
+  UPDATE catalog_fts SET name = new.name WHERE rowid = new.id;
+END;
+CREATE TRIGGER catalog_tags_fts_insert AFTER INSERT ON catalog_tags BEGIN
+  UPDATE catalog_fts
+    SET tags = (SELECT group_concat(tag, ' ') FROM catalog_tags WHERE torrent_id = new.torrent_id)
+    WHERE rowid = new.torrent_id;
+END;
+CREATE TRIGGER catalog_tags_fts_delete AFTER DELETE ON catalog_tags BEGIN
+  UPDATE catalog_fts
+    SET tags = coalesce((SELECT group_concat(tag, ' ') FROM catalog_tags
+                         WHERE torrent_id = old.torrent_id), '')
+    WHERE rowid = old.torrent_id;
+END;
+)sql",
+
+    // 5: one user's per-torrent rows in the order the stats endpoints page them (most recent
+    // announce first, then torrent id), so a page is read from the index without a sort.
+    R"sql(
+CREATE INDEX user_torrent_stats_recent
+  ON user_torrent_stats (user_id, last_announce DESC, torrent_id);
+)sql",
 };
 
 

@@ -1,7 +1,9 @@
 #pragma once
-// HttpClient: a synchronous (blocking, bounded by a deadline) HTTP/1.1 GET over http:// and
-// https://, with redirects and a bounded body. TrackerClient uses it for HTTP(S) trackers;
-// `shoal download URL` uses it to fetch a .torrent file.
+// HttpClient: a synchronous (blocking, bounded by a deadline) HTTP/1.1 client over http:// and
+// https://: get() fetches a resource (redirects followed, only 2xx is success); request() makes
+// one call to an HTTP API (any method, headers, body; every status is an answer). TrackerClient
+// uses get() for HTTP(S) trackers; `shoal download URL` uses it to fetch a .torrent file;
+// `shoal tracker ...` uses request() for the tracker's REST API.
 //
 //   shoal::peer::HttpClient client;                      // 30 s, verify TLS, 3 redirects
 //   auto r = client.get("https://example.org/files/some.torrent", 16 * 1024 * 1024);
@@ -25,12 +27,34 @@
 // - HTTPS: the certificate is verified against the system trust store (plus ca_file) and the
 //   URL's host name or IP address; SNI is sent for host names. `insecure` skips verification.
 // - Never throws; not thread-safe (one client per thread).
+//
+// request() — one API call, e.g.
+//
+//   auto r = client.request("POST", "https://tracker.example/api/v1/auth/login",
+//                           {{"Content-Type", "application/json"}},
+//                           R"({"username":"alice","password":"..."})", 1024 * 1024);
+//   if (!r) { ... }                     // no HTTP answer at all: refused, timeout, TLS, ...
+//   if (r->status != 200) { ... }       // an answer: r->body holds the server's error document
+//
+// - Same URL rules, TLS settings, deadline (options().timeout for the whole call), error codes
+//   and body bound as get(); the same connection code.
+// - `method` is any HTTP token ("GET", "POST", "PATCH", "DELETE", ...); anything else is
+//   TrackerErrc::invalid_request, and so is a header name that is not a token or a header value
+//   with CR, LF or NUL (no header injection). Host, User-Agent, Accept-Encoding: identity and
+//   Connection: close are always sent; `headers` are added after them. A non-empty body is sent
+//   with its Content-Length (so is an empty one for POST, PUT and PATCH).
+// - Every status is an answer (success of the call): 4xx/5xx come back with their body so the
+//   caller can show the server's own error message. Redirects are NOT followed (a 3xx is
+//   returned with its Location in `headers`): an API call must not silently change its method,
+//   lose its body, or carry its Authorization header to another origin.
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "shoal/peer/tracker_client.hpp"
 #include "shoal/proto/expected.hpp"
@@ -54,14 +78,24 @@ struct HttpClientOptions {
   int max_redirects = kDefaultMaxRedirects;
 };
 
-/// A 2xx answer.
+/// Header fields as (name, value) pairs, in order.
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+/// An answer: from get() always 2xx; from request() any status.
 struct HttpResponse {
   /// Where the body came from, after redirects.
   TrackerUrl url;
   unsigned status = 200;
+  /// The status line's reason phrase as sent ("OK"; may be empty).
+  std::string reason;
   /// The Content-Type header as sent ("" when absent).
   std::string content_type;
+  /// Every response header field as received (names as the server spelled them).
+  HttpHeaders headers;
   std::string body;
+
+  /// The first header field called `name` (compared case-insensitively); "" when absent.
+  std::string header(std::string_view name) const;
 };
 
 class HttpClient {
@@ -83,6 +117,12 @@ public:
   expected<HttpResponse, TrackerError> get(const TrackerUrl& url, std::string target,
                                            std::size_t max_body_size,
                                            std::chrono::steady_clock::time_point deadline);
+
+  /// One `method` call of `url` (http:// or https://) with extra `headers` and `body`, within
+  /// options().timeout; the answer whatever its status (see request() in the contract above).
+  expected<HttpResponse, TrackerError> request(std::string_view method, std::string_view url,
+                                               const HttpHeaders& headers, std::string body,
+                                               std::size_t max_body_size);
 
 private:
   struct Impl;

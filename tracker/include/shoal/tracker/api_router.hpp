@@ -21,6 +21,7 @@
 //
 // Errors have one JSON shape everywhere: {"error": {"code": "...", "message": "..."}}.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -102,11 +103,19 @@ struct ApiRoute {
   std::string summary;      ///< one line, for OpenAPI
   std::string tag;          ///< OpenAPI group ("account", "admin", ...)
   /// OpenAPI schema of the JSON request body; null: no body.
-  nlohmann::json request_schema;
+  nlohmann::json request_schema = nullptr;
   /// Success status and its description for OpenAPI.
   unsigned success_status = 200;
   std::string success_description = "OK";
   ApiHandler handler;
+  /// Largest raw_body_type body this route takes from a caller that presents a credential; 0:
+  /// the service's limit (ApiOptions::max_body_bytes), which also stays the limit for JSON
+  /// bodies and anonymous callers. Only ever raises that limit (a file upload), never lowers it.
+  std::size_t max_body_bytes = 0;
+  /// A Content-Type (e.g. "application/x-bittorrent") this route also takes besides JSON: such a
+  /// body reaches the handler as raw bytes in ApiCall::body, with ApiCall::json null. Empty: JSON
+  /// only (anything else is 415).
+  std::string raw_body_type = {};
 };
 
 class ApiRouter {

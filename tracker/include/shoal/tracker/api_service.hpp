@@ -1,11 +1,12 @@
 #pragma once
 // ApiService: the REST API on the tracker's HTTP server — everything between an HttpRequest under
 // /api/v1 and a route handler (api_router.hpp). On the I/O thread (cheap, in memory): request size
-// limit (413), Content-Type check (415), per-address and per-credential rate limits (429 +
-// Retry-After), queue limit (503); then the response is deferred (HttpResponse::defer) and a
-// worker thread does the rest — JSON parsing (400), authentication (401), authorization (403),
-// the CSRF check for cookie sessions, the handler — so SQLite and the password KDF never block
-// announces.
+// limit (413; ApiOptions::max_body_bytes, or an upload route's larger ApiRoute::max_body_bytes
+// for its raw_body_type from a caller with a credential), per-address and per-credential rate
+// limits (429 + Retry-After), queue limit (503); then the response is deferred (HttpResponse::defer) and a worker thread does the rest — Content-Type
+// check (415: JSON, or the route's ApiRoute::raw_body_type, which skips JSON parsing), JSON
+// parsing (400), authentication (401), authorization (403), the CSRF check for cookie sessions,
+// the handler — so SQLite and the password KDF never block announces.
 //
 //   ApiService api(accounts, options);
 //   register_account_routes(api.router(), accounts, deps);        // account_api.hpp
@@ -73,6 +74,10 @@ public:
   ApiService& operator=(const ApiService&) = delete;
 
   ApiRouter& router() noexcept { return m_router; }
+
+  /// The largest body any request may carry: max_body_bytes, or a route's own larger limit
+  /// (ApiRoute::max_body_bytes). The HTTP server in front must accept at least this much.
+  std::size_t largest_body_limit() const noexcept;
 
   /// Starts the worker threads.
   void start();

@@ -42,8 +42,9 @@
 // The proxy must set or overwrite those headers itself; a header a client sent through a proxy
 // that passes it on unchanged would otherwise be believed.
 //
-// Threads. run(n) starts n I/O threads. Each connection is served on its own strand, so one
-// connection's handler calls never overlap, but calls for different connections run in parallel:
+// Threads. run(n) starts n I/O threads, each with its own event loop; accepted connections are
+// spread over them round robin and each stays on its thread, so one connection's handler calls
+// never overlap, but calls for different connections run in parallel:
 // the handler must be thread-safe. It runs on an I/O thread and must be quick (no disk, database or
 // network waits: hand slow work to another thread and answer from memory, or defer the response
 // with HttpResponse::defer() and complete it from that thread) — while it runs, that thread serves

@@ -17,8 +17,10 @@
 //
 // Threading: an instance is used by one thread at a time.
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +76,12 @@ struct NewTorrent {
   std::optional<std::int64_t> added_by;
 };
 
+/// One page of `torrents` (list_torrents(limit, offset)).
+struct TorrentPage {
+  std::vector<TorrentRecord> torrents;  ///< ordered by id
+  std::int64_t total = 0;               ///< registered torrents without limit/offset
+};
+
 /// A user's totals (credited bytes, after freeleech/neutral).
 struct UserTotals {
   std::int64_t user_id = 0;
@@ -95,8 +103,17 @@ struct UserTorrentStats {
   friend bool operator==(const UserTorrentStats&, const UserTorrentStats&) = default;
 };
 
+/// One page of a user's per-torrent figures (user_torrent_stats(user_id, limit, offset)).
+struct UserTorrentStatsPage {
+  std::vector<UserTorrentStats> rows;  ///< most recent announce first, then by torrent id
+  std::int64_t total = 0;              ///< the user's rows without limit/offset
+};
+
 class PrivateStore {
 public:
+  /// A limit that means "no limit" for the paged reads.
+  static constexpr std::size_t kAllRows = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+
   virtual ~PrivateStore() = default;
 
   /// Enabled and disabled users (not deleted ones) with their passkeys, and every registered
@@ -113,17 +130,38 @@ public:
   /// Sets the flags given (nullopt: unchanged); returns the updated row. not_found if absent.
   virtual expected<TorrentRecord, PrivateStoreError> set_torrent_flags(
       std::int64_t torrent_id, std::optional<bool> freeleech, std::optional<bool> neutral) = 0;
-  /// Every registered torrent, by id.
-  virtual expected<std::vector<TorrentRecord>, PrivateStoreError> list_torrents() = 0;
+  /// The torrent with this id; not_found if absent.
+  virtual expected<TorrentRecord, PrivateStoreError> get_torrent(std::int64_t torrent_id) = 0;
+  /// Registered torrents [offset, offset + limit) by id, and how many there are in all; both read
+  /// in one transaction, so `total` matches the page. limit 0 gives just the total; an offset
+  /// past the end an empty page. Pages of one listing neither repeat nor skip a torrent unless
+  /// torrents are registered or unregistered in between (ids only grow, so a new one comes last).
+  virtual expected<TorrentPage, PrivateStoreError> list_torrents(std::size_t limit,
+                                                                 std::size_t offset) = 0;
+  /// Every registered torrent, by id (the `shoal-tracker torrent list` subcommand; the REST API
+  /// pages).
+  expected<std::vector<TorrentRecord>, PrivateStoreError> list_torrents() {
+    auto page = list_torrents(kAllRows, 0);
+    if (!page) return unexpected(std::move(page.error()));
+    return std::move(page->torrents);
+  }
   /// The torrent one of whose 20-byte ids (v1 or truncated v2) is `tracker_id`; nullopt if none.
   virtual expected<std::optional<TorrentRecord>, PrivateStoreError> find_torrent(
       const Sha1Digest& tracker_id) = 0;
 
   /// A user's totals (zeros for a user without accounting).
   virtual expected<UserTotals, PrivateStoreError> user_totals(std::int64_t user_id) = 0;
-  /// A user's per-torrent figures, most recent announce first.
-  virtual expected<std::vector<UserTorrentStats>, PrivateStoreError> user_torrent_stats(
-      std::int64_t user_id) = 0;
+  /// A user's per-torrent figures [offset, offset + limit), most recent announce first (ties by
+  /// torrent id, so the order is total), and how many rows the user has; both read in one
+  /// transaction. Zero rows and total 0 for a user without accounting (or no such user).
+  virtual expected<UserTorrentStatsPage, PrivateStoreError> user_torrent_stats(
+      std::int64_t user_id, std::size_t limit, std::size_t offset) = 0;
+  /// All of a user's per-torrent figures, in the order above.
+  expected<std::vector<UserTorrentStats>, PrivateStoreError> user_torrent_stats(std::int64_t user_id) {
+    auto page = user_torrent_stats(user_id, kAllRows, 0);
+    if (!page) return unexpected(std::move(page.error()));
+    return std::move(page->rows);
+  }
 
   /// Writes one accounting batch in one transaction: adds the deltas to user_torrent_stats and
   /// user_totals (completed_at set only if not set yet), upserts/deletes the baselines, and

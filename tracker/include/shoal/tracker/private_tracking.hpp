@@ -1,13 +1,16 @@
 #pragma once
 // PrivateTracking: the management facade of private mode, for the REST API, the
 // `shoal-tracker torrent ...` subcommands and the daemon. It registers and unregisters torrents,
-// sets their freeleech/neutral flags, lists them, reports a user's accounting, and refreshes the
-// in-memory PrivateRegistry the announce path reads.
+// sets their freeleech/neutral flags, looks them up and lists them (a page at a time), reports a
+// user's accounting, and refreshes the in-memory PrivateRegistry the announce path reads.
 //
 // Contract for callers (the REST API maps errors by PrivateStoreError::code: invalid → 400,
 // not_found → 404, conflict → 409, database → 500):
 // - Every call is synchronous and thread-safe (one internal mutex around its own database
 //   connection). Calls are admin operations: cheap enough per request, not for the announce path.
+//   A page (list(limit, offset), user_torrent_stats(user, limit, offset)) reads only its rows
+//   plus a count, in one read transaction, so its total matches it; request handlers use those,
+//   and get() for one torrent, never a whole table.
 // - A successful change (register, unregister, flags) refreshes the registry before it returns,
 //   so the next announce already sees it. Without a registry (the subcommands) nothing is
 //   refreshed; a running tracker picks the change up on SIGHUP or POST /admin/reload.
@@ -28,6 +31,7 @@
 // a registration from a .torrent records every hash the file has (both for a hybrid), so its v1
 // and v2 announces land in one swarm.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -65,12 +69,21 @@ public:
   expected<TorrentRecord, PrivateStoreError> set_flags(std::int64_t torrent_id,
                                                        std::optional<bool> freeleech,
                                                        std::optional<bool> neutral);
+  /// The torrent with this id; not_found if absent.
+  expected<TorrentRecord, PrivateStoreError> get(std::int64_t torrent_id);
+  /// Torrents [offset, offset + limit) by id, with the total (PrivateStore::list_torrents).
+  expected<TorrentPage, PrivateStoreError> list(std::size_t limit, std::size_t offset);
+  /// Every registered torrent, by id (the `torrent list` subcommand; unbounded).
   expected<std::vector<TorrentRecord>, PrivateStoreError> list();
   /// By any 20-byte id (v1 hash, or the first 20 bytes of the v2 hash).
   expected<std::optional<TorrentRecord>, PrivateStoreError> find(const Sha1Digest& tracker_id);
 
   expected<UserTotals, PrivateStoreError> user_totals(std::int64_t user_id);
-  expected<std::vector<UserTorrentStats>, PrivateStoreError> user_torrent_stats(std::int64_t user_id);
+  /// A user's per-torrent rows [offset, offset + limit), most recent announce first (ties by
+  /// torrent id), with the user's row count.
+  expected<UserTorrentStatsPage, PrivateStoreError> user_torrent_stats(std::int64_t user_id,
+                                                                       std::size_t limit,
+                                                                       std::size_t offset);
 
   /// Reloads the registry from the database. Returns (users, torrents) loaded.
   expected<std::pair<std::size_t, std::size_t>, PrivateStoreError> refresh();

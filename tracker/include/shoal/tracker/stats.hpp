@@ -72,12 +72,21 @@ public:
     std::uint64_t udp_sent = 0;
     std::uint64_t udp_dropped = 0;
     std::uint64_t udp_batches = 0;
+    /// Private mode's accounting (Accounting::counters() and peer_count()); shown only when
+    /// `accounting` is set.
+    bool accounting = false;
+    std::uint64_t accounting_announces = 0;
+    std::uint64_t accounting_resets = 0;
+    std::uint64_t accounting_dropped = 0;
+    std::uint64_t accounting_baselines = 0;
   };
 
   /// Prometheus text format 0.0.4: counters shoal_requests_total{protocol,event}, gauges for
   /// torrents, peers (by family), seeders, leechers, peer table bytes, and `gauges` — the UDP
   /// server's totals as counters shoal_udp_datagrams_total{direction="received|sent|dropped"}
-  /// and shoal_udp_batches_total.
+  /// and shoal_udp_batches_total; in private mode, the accounting figures as
+  /// shoal_accounting_announces_total, shoal_accounting_refused_total{reason="implausible_rate"},
+  /// shoal_accounting_counter_resets_total and the gauge shoal_accounting_baselines.
   std::string prometheus(const StoreTotals& totals, const Gauges& gauges) const;
 
   /// JSON object for /stats (torrents, peers, seeders, leechers, per-second rates by protocol,

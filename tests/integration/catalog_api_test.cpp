@@ -1,0 +1,517 @@
+// The catalog endpoints of the REST API (catalog_api.hpp) against a real shoal-tracker process:
+// upload from the shared corpus, search, details with files, pagination bounds and junk query
+// parameters (400, never 500), magnet entries, ingest idempotency and per-item errors, download
+// keeping the info-hash, who may edit and delete, and private mode (private flag required,
+// members only, the caller's passkey in the downloaded .torrent, registration for tracking).
+// The pure helpers (announce_with_passkey, rewrite_torrent_announce, base64_encode) are tested
+// here too.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "api_client.hpp"
+#include "process.hpp"
+#include "shoal/proto/bencode.hpp"
+#include "shoal/proto/metainfo.hpp"
+#include "shoal/tracker/catalog_api.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using shoal::test::bearer;
+using shoal::test::ChildProcess;
+using shoal::test::Reply;
+using shoal::test::TempDir;
+using namespace shoal::tracker;
+
+const std::filesystem::path kTrackerBin = SHOAL_TRACKER_BIN;
+constexpr const char* kPassword = "velvet-otter-cactus";
+
+std::string corpus(const std::string& name) {
+  std::ifstream in(std::string(SHOAL_TESTDATA_DIR) + "/torrents/" + name, std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string base64_decode(const std::string& in) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+  };
+  std::string out;
+  int bits = 0, acc = 0;
+  for (char c : in) {
+    const int v = val(c);
+    if (v < 0) break;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+/// A single-file .torrent, private when asked, announcing to `announce`.
+std::string make_torrent(const std::string& name, bool private_flag, const std::string& announce) {
+  using namespace shoal::bencode;
+  Dict info{{"length", Value(Integer{1000})},
+            {"name", Value(name)},
+            {"piece length", Value(Integer{16384})},
+            {"pieces", Value(std::string(20, 'x'))}};
+  if (private_flag) info["private"] = Value(Integer{1});
+  return encode(Value(Dict{{"announce", Value(announce)}, {"info", Value(std::move(info))}}));
+}
+
+/// A shoal-tracker child with the API on its HTTP listener.
+class Tracker {
+public:
+  explicit Tracker(const TempDir& dir, const std::string& extra_toml = "") {
+    const auto config = dir.write_file(
+        "tracker.toml", "[accounts]\nregistration = \"open\"\npassword_cost = 10\n" + extra_toml +
+                            "[api]\nrate_limit = 1000\nrate_burst = 1000\n");
+    m_process = ChildProcess::spawn(kTrackerBin, {"--config", config.string(), "--data-dir",
+                                                  (dir / "data").string(), "--udp", "off", "--http",
+                                                  "127.0.0.1:0", "--log-level", "warn"});
+    auto line = m_process->wait_for_output_line("announce URL: http://", 30s);
+    if (!line) {
+      ADD_FAILURE() << "tracker did not start: " << m_process->describe();
+      return;
+    }
+    m_port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+    const std::string marker = " password: ";
+    for (const auto& l : m_process->output_lines())
+      if (l.starts_with("initial admin: ")) m_admin_password = l.substr(l.find(marker) + marker.size());
+  }
+  ~Tracker() {
+    if (m_process && m_process->running()) {
+      m_process->signal(SIGTERM);
+      EXPECT_EQ(m_process->wait_exit(30s), 0) << m_process->describe();
+    }
+  }
+  std::uint16_t port() const { return m_port; }
+  Reply call(const std::string& method, const std::string& target, const std::string& body = "",
+             std::map<std::string, std::string> headers = {}) {
+    return shoal::test::api_request(m_port, method, target, body, headers);
+  }
+  /// Registers `user` (unless "admin") and returns a session token.
+  std::string user(const std::string& name) {
+    std::string password = kPassword;
+    if (name == "admin") {
+      password = m_admin_password;
+    } else {
+      auto r = call("POST", "/api/v1/auth/register", json{{"username", name}, {"password", kPassword}}.dump());
+      EXPECT_EQ(r.status, 201) << r.body;
+    }
+    auto r = call("POST", "/api/v1/auth/login", json{{"username", name}, {"password", password}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.js().value("token", "");
+  }
+  Reply upload(const std::string& token, const std::string& bytes, const std::string& query = "") {
+    auto h = bearer(token);
+    h["Content-Type"] = "application/x-bittorrent";
+    return call("POST", "/api/v1/torrents" + query, bytes, h);
+  }
+
+private:
+  std::optional<ChildProcess> m_process;
+  std::uint16_t m_port = 0;
+  std::string m_admin_password;
+};
+
+/// 33 category ids: one more than a filter may name.
+std::string many_categories() {
+  std::string q = "category=1000";
+  for (int i = 0; i < 32; ++i) q += ",1000";
+  return q;
+}
+
+// ---- pure helpers ---------------------------------------------------------------------------
+
+TEST(CatalogApiHelpers, Base64MatchesRfc4648Vectors) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_encode(std::string("\xff\x00\xfe", 3)), "/wD+");
+}
+
+TEST(CatalogApiHelpers, AnnounceWithPasskeyReplacesOrAddsThePathSegment) {
+  EXPECT_EQ(announce_with_passkey("http://t.example:6969/announce", "pk"), "http://t.example:6969/announce/pk");
+  EXPECT_EQ(announce_with_passkey("https://t.example/announce/oldkey", "pk"), "https://t.example/announce/pk");
+  EXPECT_EQ(announce_with_passkey("http://t/x/announce?passkey=old&a=1", "pk"), "http://t/x/announce/pk?a=1");
+  EXPECT_EQ(announce_with_passkey("http://t/announce?passkey=old", "pk"), "http://t/announce/pk");
+  EXPECT_EQ(announce_with_passkey("http://t/scrape", "pk"), std::nullopt);
+  EXPECT_EQ(announce_with_passkey("http://t/announcer", "pk"), std::nullopt);
+  EXPECT_EQ(announce_with_passkey("http://t/announce/a/b", "pk"), std::nullopt);
+  EXPECT_EQ(announce_with_passkey("not a url", "pk"), std::nullopt);
+  EXPECT_EQ(announce_with_passkey("http://host-only", "pk"), std::nullopt);
+}
+
+TEST(CatalogApiHelpers, RewriteKeepsTheInfoHashOfEveryLoadableCorpusFile) {
+  int checked = 0;
+  for (const char* file : {"sample.torrent", "v2.torrent", "v2_only.torrent", "pad_file.torrent",
+                           "overlapping_symlinks.torrent"}) {
+    const std::string original = corpus(file);
+    auto before = shoal::parse_metainfo(original);
+    if (!before) continue;
+    auto rewritten = rewrite_torrent_announce(original, "http://127.0.0.1:1/announce/abc");
+    ASSERT_TRUE(rewritten) << file << ": " << rewritten.error();
+    auto after = shoal::parse_metainfo(*rewritten);
+    ASSERT_TRUE(after) << file << ": " << after.error().message();
+    EXPECT_EQ(after->info_hash(), before->info_hash()) << file;
+    EXPECT_EQ(after->announce(), "http://127.0.0.1:1/announce/abc") << file;
+    for (const auto& tier : after->announce_list())
+      EXPECT_EQ(tier, std::vector<std::string>{"http://127.0.0.1:1/announce/abc"}) << file;
+    ++checked;
+  }
+  EXPECT_GE(checked, 4);
+  EXPECT_FALSE(rewrite_torrent_announce("", "http://t/announce"));
+  EXPECT_FALSE(rewrite_torrent_announce("i1e", "http://t/announce"));
+  EXPECT_FALSE(rewrite_torrent_announce("d3:fooi1ee", "http://t/announce"));  // no info
+  EXPECT_FALSE(rewrite_torrent_announce("d4:info", "http://t/announce"));      // truncated
+}
+
+// ---- public mode ----------------------------------------------------------------------------
+
+TEST(CatalogApiProcess, UploadSearchDetailsDownloadEditDelete) {
+  TempDir dir;
+  Tracker t(dir);
+  const std::string alice = t.user("alice"), bob = t.user("bob"), admin = t.user("admin");
+  const std::string sample = corpus("sample.torrent");
+
+  // Anonymous and wrong-type uploads are refused; a valid one is created once.
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents", sample, {{"Content-Type", "application/x-bittorrent"}}).status, 401);
+  EXPECT_EQ(t.upload(alice, "not a torrent").status, 400);
+  auto up = t.upload(alice, sample, "?category=4000&tags=Linux,iso&description=hello");
+  ASSERT_EQ(up.status, 201) << up.body;
+  EXPECT_TRUE(up.js()["created"]);
+  const json tor = up.js()["torrent"];
+  const std::int64_t id = tor["id"];
+  EXPECT_EQ(tor["info_hash_v1"], "58d8d15a4eb3bd9afabc9cee2564f78192777edb");
+  EXPECT_EQ(tor["category_id"], 4000);
+  EXPECT_EQ(tor["tags"], json({"iso", "linux"}));
+  EXPECT_EQ(tor["description"], "hello");
+  auto again = t.upload(bob, sample);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_FALSE(again.js()["created"]);
+  EXPECT_EQ(again.js()["torrent"]["id"], id);
+  auto hybrid = t.upload(alice, corpus("v2.torrent"));
+  ASSERT_EQ(hybrid.status, 201) << hybrid.body;
+  EXPECT_EQ(t.upload(alice, "", "").status, 400);
+  EXPECT_EQ(t.upload(alice, sample, "?category=abc").status, 400);
+  EXPECT_EQ(t.upload(alice, make_torrent("x", false, "http://a/announce"), "?category=123456").status, 400);
+
+  // Search (anonymous in public mode), details with files and live numbers, latest.
+  auto found = t.call("GET", "/api/v1/torrents/search?q=sample&total=1");
+  ASSERT_EQ(found.status, 200) << found.body;
+  ASSERT_EQ(found.js()["torrents"].size(), 1u);
+  EXPECT_EQ(found.js()["torrents"][0]["id"], id);
+  EXPECT_EQ(found.js()["total"], 1);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=sample&category=2000").js()["torrents"].size(), 0u);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=sample&category=4000").js()["torrents"].size(), 1u);
+  auto details = t.call("GET", "/api/v1/torrents/" + std::to_string(id));
+  ASSERT_EQ(details.status, 200);
+  const json d = details.js()["torrent"];
+  EXPECT_EQ(d["files"].size(), 2u);
+  EXPECT_EQ(d["file_count"], 2);
+  EXPECT_EQ(d["seeders"], 0);
+  EXPECT_TRUE(d["magnet"].get<std::string>().starts_with("magnet:?xt=urn:btih:58d8d15a")) << d["magnet"];
+  auto latest = t.call("GET", "/api/v1/torrents/latest?limit=1");
+  ASSERT_EQ(latest.status, 200);
+  EXPECT_EQ(latest.js()["torrents"].size(), 1u);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/latest?limit=2&offset=1").js()["torrents"].size(), 1u);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/99999").status, 404);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/abc").status, 404);
+  EXPECT_GE(t.call("GET", "/api/v1/categories").js()["categories"].size(), 10u);
+
+  // Junk parameters: 400, never 500; operator text is only words.
+  for (const std::string& q : std::vector<std::string>{"limit=0", "limit=101", "limit=abc", "limit=", "offset=-1", "offset=10001", "offset=1e3",
+        "sort=bogus", "category=abc", "category=1,,2", "category=-5", "total=2",
+        many_categories(),
+        "q=" + std::string(600, 'a')}) {
+    auto r = t.call("GET", "/api/v1/torrents/search?" + q);
+    EXPECT_EQ(r.status, 400) << q << ": " << r.body;
+    EXPECT_EQ(r.error_code(), "invalid_query") << q;
+  }
+  for (const char* q : {"q=%22NEAR(", "q=name:x", "q=*", "q=a%20OR%20b", "q=%ff%fe", "q=sam*"}) {
+    auto r = t.call("GET", std::string("/api/v1/torrents/search?") + q);
+    EXPECT_EQ(r.status, 200) << q << ": " << r.body;
+  }
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=sam*").js()["torrents"].size(), 1u);
+
+  // Download: the uploaded file; the info-hash is the same.
+  auto dl = t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download");
+  ASSERT_EQ(dl.status, 200) << dl.body;
+  EXPECT_EQ(dl.js()["filename"], "sample.torrent");
+  const std::string got = base64_decode(dl.js()["torrent"]);
+  EXPECT_EQ(got, sample);
+
+  // Edit and delete: the uploader or an admin; nobody else.
+  const std::string path = "/api/v1/torrents/" + std::to_string(id);
+  EXPECT_EQ(t.call("PATCH", path, R"({"name":"x"})").status, 401);
+  auto denied = t.call("PATCH", path, R"({"name":"Bob was here"})", bearer(bob));
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(denied.error_code(), "forbidden");
+  EXPECT_EQ(t.call("PATCH", path, R"({})", bearer(alice)).status, 400);
+  EXPECT_EQ(t.call("PATCH", path, R"({"category": "x"})", bearer(alice)).status, 400);
+  EXPECT_EQ(t.call("PATCH", path, R"({"category": 123456})", bearer(alice)).status, 400);
+  EXPECT_EQ(t.call("PATCH", path, R"({"tags": ["no spaces allowed"]})", bearer(alice)).status, 400);
+  auto edited = t.call("PATCH", path, R"({"name":"Renamed Sample","tags":["a"]})", bearer(alice));
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(edited.js()["torrent"]["name"], "Renamed Sample");
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=renamed").js()["torrents"].size(), 1u);
+  EXPECT_EQ(t.call("PATCH", path, R"({"description":"by admin"})", bearer(admin)).status, 200);
+  EXPECT_EQ(t.call("DELETE", path, "", bearer(bob)).status, 403);
+  EXPECT_EQ(t.call("DELETE", path, "", bearer(alice)).status, 204);
+  EXPECT_EQ(t.call("GET", path).status, 404);
+  EXPECT_EQ(t.call("DELETE", path, "", bearer(alice)).status, 404);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=renamed").js()["torrents"].size(), 0u);
+
+  // The audit log has the changes.
+  auto audit = t.call("GET", "/api/v1/admin/audit", "", bearer(admin));
+  ASSERT_EQ(audit.status, 200);
+  int catalog_entries = 0;
+  const json entries = audit.js()["entries"];
+  for (const auto& e : entries)
+    if (e["action"].get<std::string>().starts_with("catalog.")) ++catalog_entries;
+  EXPECT_GE(catalog_entries, 5) << audit.body;  // 2 uploads, 2 edits, 1 delete
+}
+
+TEST(CatalogApiProcess, FormUploadIsMultipart) {
+  TempDir dir;
+  Tracker t(dir);
+  const std::string alice = t.user("alice");
+  const std::string b = "----shoalTestBoundary42";
+  const auto part = [&](const std::string& name, const std::string& value, bool file = false) {
+    return "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"" +
+           (file ? "; filename=\"x.torrent\"\r\nContent-Type: application/x-bittorrent" : "") +
+           "\r\n\r\n" + value + "\r\n";
+  };
+  auto headers = bearer(alice);
+  headers["Content-Type"] = "multipart/form-data; boundary=" + b;
+  const std::string file = corpus("pad_file.torrent");
+  auto r = t.call("POST", "/api/v1/torrents/form",
+                  part("torrent", file, true) + part("category", "2000") + part("tags", "Pad,file") +
+                      part("description", "from a form") + "--" + b + "--\r\n",
+                  headers);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.js()["torrent"]["info_hash_v1"], "fa2d263afecd65b98640ae50d5b11d9d250d9e2a");
+  EXPECT_EQ(r.js()["torrent"]["category_id"], 2000);
+  EXPECT_EQ(r.js()["torrent"]["tags"], json({"file", "pad"}));
+  EXPECT_EQ(r.js()["torrent"]["description"], "from a form");
+  // Bad forms: 400 with a reason, nothing added.
+  for (const std::string& bad :
+       {part("category", "2000") + "--" + b + "--\r\n",                // no torrent part
+        part("torrent", file, true),                                   // truncated: no close
+        part("torrent", file, true) + part("category", "x") + "--" + b + "--\r\n",
+        part("torrent", "garbage", true) + "--" + b + "--\r\n",
+        std::string("not multipart at all")}) {
+    auto e = t.call("POST", "/api/v1/torrents/form", bad, headers);
+    EXPECT_EQ(e.status, 400) << e.body;
+  }
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents/form", part("torrent", file, true) + "--" + b + "--\r\n",
+                   {{"Content-Type", "multipart/form-data; boundary=" + b}})
+                .status,
+            401);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/latest").js()["torrents"].size(), 1u);
+}
+
+TEST(CatalogApiProcess, MagnetsIngestAndScopes) {
+  TempDir dir;
+  Tracker t(dir);
+  const std::string alice = t.user("alice");
+  const std::string v1 = "0123456789abcdef0123456789abcdef01234567";
+
+  // A read-only API key may search but not add.
+  auto key = t.call("POST", "/api/v1/me/keys", R"({"name":"ro","scopes":["read"]})", bearer(alice));
+  ASSERT_EQ(key.status, 201);
+  const std::string ro = key.js()["key"];
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=x", "", bearer(ro)).status, 200);
+  // Browsing is public in this mode: a credential is not needed, and not looked at.
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=x", "", bearer("sk_" + std::string(64, 'f'))).status, 200);
+  auto refused = t.call("POST", "/api/v1/torrents", R"({"magnet":"magnet:?xt=urn:btih:)" + v1 + "\"}", bearer(ro));
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.error_code(), "insufficient_scope");
+  EXPECT_EQ(t.call("POST", "/api/v1/ingest", R"({"items":[]})", bearer(ro)).status, 403);
+  EXPECT_EQ(t.call("POST", "/api/v1/ingest", R"({"items":[]})").status, 401);
+
+  // Magnets.
+  auto m = t.call("POST", "/api/v1/torrents",
+                  json{{"magnet", "magnet:?xt=urn:btih:" + v1 + "&dn=Big.Show.S01E02&xl=12345"},
+                       {"category", 5000}}.dump(),
+                  bearer(alice));
+  ASSERT_EQ(m.status, 201) << m.body;
+  EXPECT_EQ(m.js()["torrent"]["name"], "Big.Show.S01E02");
+  EXPECT_EQ(m.js()["torrent"]["size"], 12345);
+  EXPECT_FALSE(m.js()["torrent"]["has_torrent_file"]);
+  const std::int64_t mid = m.js()["torrent"]["id"];
+  auto nofile = t.call("GET", "/api/v1/torrents/" + std::to_string(mid) + "/download");
+  EXPECT_EQ(nofile.status, 404);
+  EXPECT_EQ(nofile.error_code(), "no_torrent_file");
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents", R"({"magnet":"magnet:?xt=urn:btih:zz"})", bearer(alice)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents", R"({"magnet":5})", bearer(alice)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents", R"({"category":5000})", bearer(alice)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents", "x", {{"Content-Type", "text/plain"}, {"Authorization", "Bearer " + alice}}).status, 415);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=big%20show%20s01e02").js()["torrents"].size(), 1u);
+
+  // Ingest: per-item results; known hashes change nothing; a bad item does not stop the others.
+  const std::string v1b = "89abcdef0123456789abcdef0123456789abcdef";
+  const json batch = {{"items",
+                       {{{"info_hash_v1", v1b}, {"name", "Ingested One"}, {"files", {{{"path", "a/b.mkv"}, {"size", 10}}}}},
+                        {{"info_hash_v1", "nothex"}, {"name", "Bad Hash"}},
+                        {{"name", "No Hash"}},
+                        {{"info_hash_v1", v1}, {"name", "Same As Magnet"}},
+                        {{"info_hash_v1", "ffffffffffffffffffffffffffffffffffffffff"}, {"name", "Neg"}, {"size", -1}},
+                        "not an object",
+                        {{"info_hash_v1", "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"}, {"name", "Bad cat"}, {"category", 424242}}}}};
+  auto first = t.call("POST", "/api/v1/ingest", batch.dump(), bearer(alice));
+  ASSERT_EQ(first.status, 200) << first.body;
+  const json r1 = first.js();
+  EXPECT_EQ(r1["created"], 1);
+  EXPECT_EQ(r1["existing"], 1);
+  EXPECT_EQ(r1["failed"], 5);
+  ASSERT_EQ(r1["results"].size(), 7u);
+  EXPECT_EQ(r1["results"][0]["status"], "created");
+  for (int i : {1, 2, 4, 5, 6}) EXPECT_EQ(r1["results"][i]["status"], "error") << i;
+  EXPECT_EQ(r1["results"][3]["status"], "exists");
+  EXPECT_EQ(r1["results"][3]["id"], mid);
+  auto second = t.call("POST", "/api/v1/ingest", batch.dump(), bearer(alice));
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(second.js()["created"], 0);
+  EXPECT_EQ(second.js()["existing"], 2);
+  EXPECT_EQ(second.js()["results"][0]["id"], r1["results"][0]["id"]);
+  auto one = t.call("GET", "/api/v1/torrents/" + std::to_string(r1["results"][0]["id"].get<std::int64_t>()));
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(one.js()["torrent"]["files"][0]["path"], "a/b.mkv");
+  EXPECT_EQ(one.js()["torrent"]["size"], 10);
+
+  // Batch bounds and shape.
+  json many = {{"items", json::array()}};
+  for (int i = 0; i <= static_cast<int>(kMaxIngestItems); ++i) many["items"].push_back(json::object());
+  EXPECT_EQ(t.call("POST", "/api/v1/ingest", many.dump(), bearer(alice)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/ingest", R"({"items":[]})", bearer(alice)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/ingest", R"({"items":{}})", bearer(alice)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/ingest", R"([{"name":"x"}])", bearer(alice)).status, 400);
+}
+
+TEST(CatalogApiProcess, AdminsManageCategories) {
+  TempDir dir;
+  Tracker t(dir);
+  const std::string alice = t.user("alice"), admin = t.user("admin");
+  EXPECT_EQ(t.call("POST", "/api/v1/admin/categories", R"({"id":5999,"name":"TV/Shorts"})", bearer(alice)).status, 403);
+  auto added = t.call("POST", "/api/v1/admin/categories", R"({"id":5999,"name":"TV/Shorts"})", bearer(admin));
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(added.js()["category"]["parent_id"], 5000);
+  EXPECT_EQ(t.call("POST", "/api/v1/admin/categories", R"({"id":5999,"name":"again"})", bearer(admin)).status, 409);
+  EXPECT_EQ(t.call("POST", "/api/v1/admin/categories", R"({"id":12,"name":"x"})", bearer(admin)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/admin/categories", R"({"id":"5998","name":"x"})", bearer(admin)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/admin/categories", R"({"name":"x"})", bearer(admin)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/admin/categories", R"({"id":5998})", bearer(admin)).status, 400);
+  EXPECT_EQ(t.call("POST", "/api/v1/admin/categories", R"({"id":123456,"name":"no parent"})", bearer(admin)).status, 400);
+  auto renamed = t.call("PATCH", "/api/v1/admin/categories/5999", R"({"name":"TV/Clips"})", bearer(admin));
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(renamed.js()["category"]["name"], "TV/Clips");
+  EXPECT_EQ(t.call("PATCH", "/api/v1/admin/categories/424242", R"({"name":"x"})", bearer(admin)).status, 404);
+  // In use: 409, then free again after the torrent moves.
+  auto up = t.upload(alice, corpus("sample.torrent"), "?category=5999");
+  ASSERT_EQ(up.status, 201) << up.body;
+  EXPECT_EQ(t.call("DELETE", "/api/v1/admin/categories/5999", "", bearer(admin)).status, 409);
+  EXPECT_EQ(t.call("DELETE", "/api/v1/admin/categories/5000", "", bearer(admin)).status, 409);
+  const std::string path = "/api/v1/torrents/" + std::to_string(up.js()["torrent"]["id"].get<std::int64_t>());
+  EXPECT_EQ(t.call("PATCH", path, R"({"category":5000})", bearer(alice)).status, 200);
+  EXPECT_EQ(t.call("DELETE", "/api/v1/admin/categories/5999", "", bearer(admin)).status, 204);
+  EXPECT_EQ(t.call("DELETE", "/api/v1/admin/categories/5999", "", bearer(admin)).status, 404);
+  bool listed = false;
+  for (const auto& k : t.call("GET", "/api/v1/categories").js()["categories"])
+    if (k["id"] == 5999) listed = true;
+  EXPECT_FALSE(listed);
+}
+
+// ---- private mode ---------------------------------------------------------------------------
+
+TEST(CatalogApiProcess, PrivateModeNeedsThePrivateFlagMembersAndPasskeys) {
+  TempDir dir;
+  Tracker t(dir, "[tracker]\nmode = \"private\"\n");
+  const std::string alice = t.user("alice"), bob = t.user("bob"), admin = t.user("admin");
+  const std::string announce = "http://127.0.0.1:" + std::to_string(t.port()) + "/announce";
+
+  // Members only; public torrents, magnets and ingest refused.
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=x").status, 401);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/latest").status, 401);
+  auto pub = t.upload(alice, corpus("sample.torrent"));
+  EXPECT_EQ(pub.status, 400) << pub.body;
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents",
+                   R"({"magnet":"magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567"})", bearer(alice))
+                .status,
+            400);
+  EXPECT_EQ(t.call("POST", "/api/v1/ingest", R"({"items":[{"name":"x"}]})", bearer(alice)).status, 400);
+
+  // A private torrent (announcing with alice's own passkey): added and registered for tracking.
+  const std::string alice_pk = t.call("GET", "/api/v1/me/passkey", "", bearer(alice)).js()["passkey"];
+  const std::string bob_pk = t.call("GET", "/api/v1/me/passkey", "", bearer(bob)).js()["passkey"];
+  ASSERT_FALSE(alice_pk.empty());
+  const std::string file = make_torrent("Members Only", true, announce + "/" + alice_pk);
+  const auto hash = shoal::parse_metainfo(file)->info_hash();
+  auto up = t.upload(alice, file);
+  ASSERT_EQ(up.status, 201) << up.body;
+  const std::int64_t id = up.js()["torrent"]["id"];
+  auto registered = t.call("GET", "/api/v1/admin/torrents", "", bearer(admin));
+  ASSERT_EQ(registered.status, 200) << registered.body;
+  ASSERT_EQ(registered.js()["torrents"].size(), 1u);
+  EXPECT_EQ(registered.js()["torrents"][0]["info_hash_v1"], hash.v1->hex());
+
+  // Bob downloads it with his passkey in place of alice's; the info-hash is unchanged.
+  auto dl = t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download", "", bearer(bob));
+  ASSERT_EQ(dl.status, 200) << dl.body;
+  auto m = shoal::parse_metainfo(base64_decode(dl.js()["torrent"]));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->info_hash(), hash);
+  EXPECT_EQ(m->announce(), announce + "/" + bob_pk);
+  EXPECT_NE(dl.js()["magnet"].get<std::string>().find(bob_pk), std::string::npos);
+  EXPECT_EQ(dl.js()["magnet"].get<std::string>().find(alice_pk), std::string::npos);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download").status, 401);
+
+  // Bob's announce with that passkey is accepted (registered torrent, known passkey).
+  std::string info_hash_q;
+  for (unsigned char c : hash.v1->bytes) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    info_hash_q += '%';
+    info_hash_q += hex[c >> 4];
+    info_hash_q += hex[c & 15];
+  }
+  auto ann = t.call("GET", "/announce/" + bob_pk + "?info_hash=" + info_hash_q +
+                               "&peer_id=-qB0000-000000000000&port=6881&uploaded=0&downloaded=0&left=0&compact=1");
+  EXPECT_EQ(ann.status, 200);
+  EXPECT_EQ(ann.body.find("failure"), std::string::npos) << ann.body;
+
+  // A torrent whose announce URL cannot carry a passkey is listed but not handed out.
+  auto odd = t.upload(alice, make_torrent("No Announce Path", true, "http://127.0.0.1:1/"));
+  ASSERT_EQ(odd.status, 201) << odd.body;
+  auto odd_dl = t.call("GET", "/api/v1/torrents/" + std::to_string(odd.js()["torrent"]["id"].get<std::int64_t>()) +
+                                  "/download", "", bearer(bob));
+  EXPECT_EQ(odd_dl.status, 422);
+  EXPECT_EQ(odd_dl.error_code(), "no_announce_url");
+  EXPECT_EQ(t.call("DELETE", "/api/v1/torrents/" + std::to_string(odd.js()["torrent"]["id"].get<std::int64_t>()), "",
+                   bearer(admin)).status, 204);
+
+  // Deleting it unregisters it.
+  EXPECT_EQ(t.call("DELETE", "/api/v1/torrents/" + std::to_string(id), "", bearer(bob)).status, 403);
+  EXPECT_EQ(t.call("DELETE", "/api/v1/torrents/" + std::to_string(id), "", bearer(alice)).status, 204);
+  EXPECT_EQ(t.call("GET", "/api/v1/admin/torrents", "", bearer(admin)).js()["torrents"].size(), 0u);
+}
+
+}  // namespace
