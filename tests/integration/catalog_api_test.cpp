@@ -436,7 +436,8 @@ TEST(CatalogApiProcess, AdminsManageCategories) {
   EXPECT_EQ(t.call("DELETE", "/api/v1/admin/categories/5999", "", bearer(admin)).status, 204);
   EXPECT_EQ(t.call("DELETE", "/api/v1/admin/categories/5999", "", bearer(admin)).status, 404);
   bool listed = false;
-  for (const auto& k : t.call("GET", "/api/v1/categories").js()["categories"])
+  const nlohmann::json categories = t.call("GET", "/api/v1/categories").js();
+  for (const auto& k : categories["categories"])
     if (k["id"] == 5999) listed = true;
   EXPECT_FALSE(listed);
 }

@@ -584,6 +584,29 @@ TEST_F(PrivateTrackerApi, AdminsRegisterFlagAndUnregisterTorrentsUsersSeeWhatAnn
   ASSERT_EQ(big_reply.status, 201) << big_reply.body;
   auto big_json = api("POST", "/api/v1/admin/torrents", admin, std::string(big.size(), ' '));
   EXPECT_EQ(big_json.status, 413);  // the same size as JSON: refused
+  {
+    // Without a credential the larger limit never applies, and a too-large Content-Length is
+    // refused from the header alone: the server answers 413 at once instead of waiting for (and
+    // buffering) megabytes of body.
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(m_http.port);
+    ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa), 0);
+    const std::string head =
+        "POST /api/v1/admin/torrents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-bittorrent\r\nContent-Length: 8000000\r\n\r\n";
+    ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+    pollfd p{fd, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 5000), 1) << "no answer before the body was sent";
+    char buf[512];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ::close(fd);
+    ASSERT_GT(n, 12);
+    EXPECT_EQ(std::string(buf, 12), "HTTP/1.1 413");
+  }
   EXPECT_EQ(api("DELETE", "/api/v1/admin/torrents/" + std::to_string(big_reply.js()["torrent"]["id"].get<int>()),
                 admin).status, 204);
 

@@ -547,8 +547,7 @@ TEST(CatalogStore, CategoryAdministration) {
     ASSERT_FALSE(r) << id;
     EXPECT_EQ(r.error().code, CatalogErrc::invalid);
   }
-  for (std::string_view name : {std::string_view(""), std::string_view("a\x01"),
-                                std::string_view(std::string(65, 'a'))}) {
+  for (const std::string& name : {std::string(""), std::string("a\x01"), std::string(65, 'a')}) {
     auto r = f.store->add_category(9000, name);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, CatalogErrc::invalid);

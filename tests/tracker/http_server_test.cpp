@@ -864,6 +864,63 @@ TEST_F(HttpServerTest, BodyOverTheLimitGets413) {
   EXPECT_TRUE(seen().empty());
 }
 
+TEST_F(HttpServerTest, BodyLimitPerRequestIsDecidedFromTheHeader) {
+  HttpServerOptions options;
+  options.max_body_bytes = 64;
+  // Large bodies only on /upload with a token; everything else 8 bytes. The callback sees the
+  // header fields but never a body.
+  std::atomic<int> calls{0};
+  std::atomic<bool> saw_body{false};
+  options.body_limit = [&](const HttpRequest& req) -> std::size_t {
+    calls.fetch_add(1);
+    if (!req.body().empty()) saw_body = true;
+    return req.path() == "/upload" && req.header("X-Token") ? 1000 : 8;
+  };
+  start(options);
+  auto post = [&](std::string_view path, std::string_view headers, std::size_t size) {
+    Client c(m_port);
+    EXPECT_TRUE(c.send("POST " + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" +
+                       std::string(headers) + "Content-Length: " + std::to_string(size) +
+                       "\r\n\r\n" + std::string(size, 'x')));
+    auto r = c.read_response();
+    return r ? r->status : 0u;
+  };
+  EXPECT_EQ(post("/echo", "", 8), 200u);
+  EXPECT_EQ(post("/echo", "", 9), 413u);          // the callback's limit, not max_body_bytes
+  EXPECT_EQ(post("/upload", "", 9), 413u);        // no token
+  EXPECT_EQ(post("/upload", "X-Token: a\r\n", 60), 200u);
+  EXPECT_EQ(post("/upload", "X-Token: a\r\n", 65), 413u);  // never above max_body_bytes
+  {
+    // Refused from the header alone, before the body is sent.
+    Client c(m_port);
+    ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 50\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+  }
+  {
+    // A chunked body is cut off at the callback's limit too.
+    Client c(m_port);
+    ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "6\r\n012345\r\n6\r\n6789ab\r\n0\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+  }
+  // Requests without a body never ask.
+  const int before = calls.load();
+  Client g(m_port);
+  ASSERT_TRUE(g.send(get("/announce")));
+  auto r = g.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(calls.load(), before);
+  EXPECT_FALSE(saw_body.load());
+  const auto requests = seen();
+  ASSERT_EQ(requests.size(), 3u);  // /echo 8, /upload 60, /announce
+  EXPECT_EQ(requests[1].body, std::string(60, 'x'));
+}
+
 TEST_F(HttpServerTest, NoBodyAllowedWhenMaxBodyIsZero) {
   HttpServerOptions options;
   options.max_body_bytes = 0;

@@ -80,7 +80,8 @@ TEST(Multipart, HeaderNamesAnyCaseTokensAndPadding) {
 TEST(Multipart, ContentThatOnlyLooksLikeABoundaryIsContent) {
   // "--boundary" not at a line start, and a CRLF followed by another boundary, are content.
   const std::string tricky = "x--" + kB + "\r\n--" + kB.substr(0, kB.size() - 1) + "Z\r\n--other";
-  auto parts = parse_multipart_form_data(field("f", tricky) + close(), kB);
+  const std::string body = field("f", tricky) + close();  // the parts view into it
+  auto parts = parse_multipart_form_data(body, kB);
   ASSERT_TRUE(parts) << parts.error();
   EXPECT_EQ((*parts)[0].body, tricky);
 }

@@ -402,5 +402,33 @@ TEST_F(PrivateApiTest, UploadRouteHasItsOwnBodyLimit) {
   m_api->stop();
 }
 
+TEST_F(PrivateApiTest, BodyLimitFromTheHeaderAloneFollowsTheSameRule) {
+  // What the HTTP server asks once a header is read (no body yet): the upload route's limit only
+  // for its raw type and with a credential; the service's limit for everything else.
+  const auto peer = *PeerEndpoint::parse("192.0.2.50:4000");
+  const auto limit = [&](const std::string& method, const std::string& target,
+                         const std::string& type, const std::string& authorization,
+                         const std::string& cookie = "") {
+    std::vector<HttpHeader> headers{{"Content-Type", type}};
+    if (!authorization.empty()) headers.push_back({"Authorization", authorization});
+    if (!cookie.empty()) headers.push_back({"Cookie", cookie});
+    const HttpRequest req(method, target, headers, "", peer, peer.address, false);
+    return m_api->body_limit(req);
+  };
+  const std::string bearer = "Bearer " + m_admin;
+  EXPECT_EQ(limit("POST", "/api/v1/admin/torrents", "application/x-bittorrent", bearer),
+            kMaxTorrentFileBytes);
+  EXPECT_EQ(limit("POST", "/api/v1/admin/torrents", "application/x-bittorrent; x=y", bearer),
+            kMaxTorrentFileBytes);
+  EXPECT_EQ(limit("POST", "/api/v1/admin/torrents", "application/x-bittorrent", "",
+                  "shoal_session=abc"),
+            kMaxTorrentFileBytes);  // a credential is presented; it is checked later
+  EXPECT_EQ(limit("POST", "/api/v1/admin/torrents", "application/x-bittorrent", ""), 1024u);
+  EXPECT_EQ(limit("POST", "/api/v1/admin/torrents", "application/x-bittorrent", "Bearer "), 1024u);
+  EXPECT_EQ(limit("POST", "/api/v1/admin/torrents", "application/json", bearer), 1024u);
+  EXPECT_EQ(limit("PATCH", "/api/v1/admin/torrents/1", "application/x-bittorrent", bearer), 1024u);
+  EXPECT_EQ(limit("POST", "/api/v1/no/such/route", "application/x-bittorrent", bearer), 1024u);
+}
+
 }  // namespace
 }  // namespace shoal::tracker

@@ -206,23 +206,36 @@ std::size_t ApiService::largest_body_limit() const noexcept {
   return largest;
 }
 
-void ApiService::handle(const HttpRequest& request, HttpResponse& response) {
+namespace {
+
+/// The caller's credential as sent (bearer token, else session cookie); empty when none.
+std::string_view request_credential(const HttpRequest& request) {
   const std::string_view authorization = request.header("Authorization").value_or("");
+  if (auto bearer = bearer_token(authorization); bearer && !bearer->empty()) return *bearer;
   const std::string_view cookie = request.header("Cookie").value_or("");
-  std::string_view credential;
-  if (auto bearer = bearer_token(authorization); bearer && !bearer->empty())
-    credential = *bearer;
-  else if (auto c = cookie_value(cookie, kSessionCookieName))
-    credential = *c;
+  if (auto c = cookie_value(cookie, kSessionCookieName)) return *c;
+  return {};
+}
+
+}  // namespace
+
+std::size_t ApiService::body_limit(const HttpRequest& request) const {
+  // Only an upload route's raw type may be larger (JSON never is, so no large body is parsed
+  // before authentication), and only from a caller with a credential.
+  std::size_t limit = m_options.max_body_bytes;
+  if (request_credential(request).empty()) return limit;
+  auto matched = m_router.match(request.method(), request.path());
+  if (auto* m = std::get_if<ApiRouter::Match>(&matched);
+      m && !m->route->raw_body_type.empty() &&
+      iequals_ascii(media_type(request.header("Content-Type").value_or("")), m->route->raw_body_type))
+    limit = std::max(limit, m->route->max_body_bytes);
+  return limit;
+}
+
+void ApiService::handle(const HttpRequest& request, HttpResponse& response) {
+  const std::string_view credential = request_credential(request);
   if (request.body().size() > m_options.max_body_bytes) {
-    // Over the service's limit: only an upload route's raw type may be larger (JSON never is, so
-    // no large body is parsed before authentication), and only from a caller with a credential.
-    std::size_t limit = m_options.max_body_bytes;
-    auto matched = m_router.match(request.method(), request.path());
-    if (auto* m = std::get_if<ApiRouter::Match>(&matched);
-        m && !credential.empty() && !m->route->raw_body_type.empty() &&
-        iequals_ascii(media_type(request.header("Content-Type").value_or("")), m->route->raw_body_type))
-      limit = std::max(limit, m->route->max_body_bytes);
+    const std::size_t limit = body_limit(request);
     if (request.body().size() > limit) {
       write_api_reply(ApiReply::error(413, "payload_too_large",
                                       "request bodies are limited to " + std::to_string(limit) +
@@ -250,8 +263,9 @@ void ApiService::handle(const HttpRequest& request, HttpResponse& response) {
   call.client_address = request.client_address();
   call.tls = request.is_tls();
   HttpCompletion done = response.defer();
-  auto task = [this, call = std::move(call), authorization = std::string(authorization),
-               cookie = std::string(cookie),
+  auto task = [this, call = std::move(call),
+               authorization = std::string(request.header("Authorization").value_or("")),
+               cookie = std::string(request.header("Cookie").value_or("")),
                csrf = std::string(request.header("X-CSRF-Token").value_or("")),
                content_type = std::string(request.header("Content-Type").value_or("")),
                done]() mutable {

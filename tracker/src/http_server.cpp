@@ -523,6 +523,23 @@ private:
       handle_request();
       return;
     }
+    if (options().body_limit) {
+      // The listener's own rule for this request (e.g. larger uploads only on some routes):
+      // refused before a byte of the body is read. Beast checks a Content-Length against the
+      // parser's limit only while parsing the header, so that case is checked here; the new
+      // limit still bounds a chunked body.
+      std::size_t limit = options().max_body_bytes;
+      try {
+        limit = std::min(limit, options().body_limit(request_view({})));
+      } catch (...) {
+        // A callback must not throw; if it does, the listener's limit stands.
+      }
+      if (const auto length = m_parser->content_length(); length && *length > limit) {
+        on_read_error(http::error::body_limit);
+        return;
+      }
+      m_parser->body_limit(limit);
+    }
     const auto& request = m_parser->get();
     if (request.version() >= 11 && iequals(to_std(request[http::field::expect]), "100-continue")) {
       net::async_write(m_stream, net::buffer(kContinueResponse.data(), kContinueResponse.size()),
@@ -581,17 +598,23 @@ private:
     start_response(status, "text/plain", std::string(reason), version, false, false);
   }
 
-  void handle_request() {
-    m_core.requests.fetch_add(1, std::memory_order_relaxed);
+  /// The parsed request as the handler sees it, with `body` as its body (m_header_views holds the
+  /// header views; valid until the next call).
+  HttpRequest request_view(std::string_view body) {
     auto& request = m_parser->get();
     m_header_views.clear();
     for (const auto& field : request)
       m_header_views.push_back(HttpHeader{to_std(field.name_string()), to_std(field.value())});
     const IpAddress client =
         resolve_client_address(m_peer.address, m_header_views, options().trusted_proxies);
-    const HttpRequest view(to_std(request.method_string()), to_std(request.target()),
-                           m_header_views, request.body(), m_peer, client, kTls,
-                           request.version());
+    return HttpRequest(to_std(request.method_string()), to_std(request.target()), m_header_views,
+                       body, m_peer, client, kTls, request.version());
+  }
+
+  void handle_request() {
+    m_core.requests.fetch_add(1, std::memory_order_relaxed);
+    auto& request = m_parser->get();
+    const HttpRequest view = request_view(request.body());
     HttpResponse response;
     response.set_deferrer([this] { return make_completion(); });
     std::optional<std::string> problem;

@@ -453,9 +453,14 @@ expected<void, std::string> TrackerApp::start() {
     hopts.trusted_proxies.push_back(*range);
   }
   // A route with a larger limit of its own (private mode's .torrent upload) raises it, but only
-  // on the listeners that serve the API: the server reads a body before any handler sees it.
+  // on the listeners that serve the API, and per request: once a header is read the server asks
+  // the API what this request may carry (ApiService::body_limit: the larger limit only for that
+  // route's raw type with a credential), so nobody else can make it buffer more than hopts allows.
   HttpServerOptions api_hopts = hopts;
   api_hopts.max_body_bytes = std::max(hopts.max_body_bytes, s.api->largest_body_limit());
+  api_hopts.body_limit = [&s, base = hopts.max_body_bytes](const HttpRequest& req) {
+    return req.path().starts_with("/api/") ? std::max(base, s.api->body_limit(req)) : base;
+  };
   if (!c.http.listen.empty() || !c.tls.listen.empty()) {
     const HttpServerOptions& front = c.api.listen.empty() ? api_hopts : hopts;
     s.http = std::make_unique<HttpServer>(front, [&s](const HttpRequest& req, HttpResponse& res) {

@@ -79,6 +79,14 @@ public:
   /// (ApiRoute::max_body_bytes). The HTTP server in front must accept at least this much.
   std::size_t largest_body_limit() const noexcept;
 
+  /// The body `request` may carry, decided from its method, path and header fields alone (its
+  /// body is not looked at): max_body_bytes, or the route's own larger limit when the body is
+  /// that route's raw_body_type and the caller presents a credential (bearer token or session
+  /// cookie; whether it is valid is checked later). The HTTP server asks this once a header is
+  /// read (HttpServerOptions::body_limit), so an anonymous caller can never make it buffer more
+  /// than max_body_bytes; handle() applies the same rule again.
+  std::size_t body_limit(const HttpRequest& request) const;
+
   /// Starts the worker threads.
   void start();
   /// Finishes queued work and joins the workers; requests arriving later get 503. Idempotent.

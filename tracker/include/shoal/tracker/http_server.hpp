@@ -90,6 +90,8 @@ inline constexpr std::size_t kMaxHttpBodyBytes = 64 * 1024 * 1024;
 /// Most X-Forwarded-For entries resolve_client_address looks at (from the right).
 inline constexpr std::size_t kMaxForwardedEntries = 32;
 
+class HttpRequest;
+
 struct HttpServerOptions {
   /// Longest time to receive one whole request (headers and body), counted from its first byte
   /// (from the connection's start for the first request, after the TLS handshake, which has the
@@ -110,6 +112,13 @@ struct HttpServerOptions {
   /// Request body, in bytes; beyond it: 413. 0 refuses every body (announce/scrape-only use).
   /// Clamped to kMaxHttpBodyBytes.
   std::size_t max_body_bytes = kDefaultHttpMaxBodyBytes;
+  /// Optional: the body limit of one request, decided once its header has been read (the
+  /// HttpRequest passed has every header field and an empty body). The smaller of this and
+  /// max_body_bytes applies; a Content-Length above it is answered 413 before any of the body is
+  /// read or buffered, a chunked body is cut off at it. Called on the I/O thread, only for requests
+  /// that have a body: it must be quick and must not throw. Lets a listener take large uploads on
+  /// some routes without letting every client make it buffer that much.
+  std::function<std::size_t(const HttpRequest&)> body_limit;
   /// Reverse proxies whose X-Real-IP / X-Forwarded-For headers are believed (see
   /// resolve_client_address). Empty: the headers are ignored.
   std::vector<AddressRange> trusted_proxies;
