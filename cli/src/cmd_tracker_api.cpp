@@ -29,6 +29,7 @@
 #include "shoal/peer/atomic_file.hpp"
 #include "shoal/peer/http_client.hpp"
 #include "tracker_api_config.hpp"
+#include "tracker_api_session.hpp"
 
 namespace shoal::cli {
 
@@ -37,53 +38,10 @@ namespace {
 namespace peer = shoal::peer;
 using nlohmann::json;
 
-constexpr std::string_view kCommand = "tracker";
-/// Longest --timeout accepted (as for announce/scrape).
-constexpr double kMaxTimeoutSeconds = 3600.0;
-/// Bound on an API answer: the largest (a user list of 500) is far below this.
-constexpr std::size_t kMaxApiBodySize = 8 * 1024 * 1024;
+constexpr std::string_view kCommand = kTrackerCommand;
+
 /// Bound on a password read from stdin or the terminal (the API accepts at most 4096 bytes).
 constexpr std::size_t kMaxPasswordLength = 4096;
-
-/// Options of `shoal tracker` itself; every subcommand falls through to them.
-struct ApiArgs {
-  std::string url;
-  std::string key;
-  bool json = false;
-  bool insecure = false;
-  std::string ca_file;
-  double timeout_seconds = static_cast<double>(peer::kDefaultHttpTimeout.count()) / 1000.0;
-};
-
-[[noreturn]] void usage_failed(const ApiArgs& a, const std::string& message) {
-  command_failed(kCommand, a.json, "usage", message, 2);
-}
-
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::nullopt : std::optional<std::string>(v);
-}
-
-// ---- the config file ---------------------------------------------------------------------------
-
-std::filesystem::path config_path(const ApiArgs& a) {
-  auto p = tracker_config_path(env("XDG_CONFIG_HOME"), env("HOME"));
-  if (!p) command_failed(kCommand, a.json, "config_error", p.error(), 1);
-  return *p;
-}
-
-/// The stored login, nullopt when there is no file; a file that cannot be read or parsed fails.
-std::optional<StoredLogin> load_stored_login(const ApiArgs& a, const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::nullopt;
-  auto text = read_binary_file(path.string());
-  if (!text) command_failed(kCommand, a.json, "config_error", text.error(), 1);
-  auto login = parse_stored_login(*text);
-  if (!login)
-    command_failed(kCommand, a.json, "config_error",
-                   path.string() + ": " + login.error() + " (fix it, or delete it and log in again)", 1);
-  return std::move(*login);
-}
 
 /// Writes the config file: its directory made 0700 when created, the file 0600, atomically.
 void save_stored_login(const ApiArgs& a, const std::filesystem::path& path, const StoredLogin& login) {
@@ -101,143 +59,6 @@ void save_stored_login(const ApiArgs& a, const std::filesystem::path& path, cons
   auto written = peer::write_file_atomically(path, stored_login_text(login), /*overwrite=*/true);
   ::umask(old_mask);
   if (!written) command_failed(kCommand, a.json, "config_error", written.error().message, 1);
-}
-
-// ---- talking to the API --------------------------------------------------------------------------
-
-class Api {
-public:
-  /// What a command does with a credential.
-  enum class Key {
-    none,      ///< send none (login)
-    required,  ///< fail (exit 2) without one
-  };
-
-  /// Resolves the URL and credential (flags > environment > config file).
-  Api(const ApiArgs& a, Key key_use) : m_args(a) {
-    const bool need_key = key_use == Key::required;
-    if (!(a.timeout_seconds > 0) || a.timeout_seconds > kMaxTimeoutSeconds)
-      usage_failed(a, fmt::format("--timeout must be more than 0 and at most {} seconds", kMaxTimeoutSeconds));
-    CredentialInputs in;
-    if (!a.url.empty()) in.flag_url = a.url;
-    if (!a.key.empty()) in.flag_key = a.key;
-    in.env_url = env("SHOAL_TRACKER_URL");
-    in.env_key = env("SHOAL_API_KEY");
-    auto given = [](const std::optional<std::string>& v) { return v && !v->empty(); };
-    const bool have_url = in.flag_url || given(in.env_url);
-    const bool have_key = in.flag_key || given(in.env_key);
-    if (!have_url || (need_key && !have_key)) {
-      in.stored = load_stored_login(a, config_path(a));
-    }
-    auto creds = resolve_credentials(in);
-    if (!creds) usage_failed(a, creds.error());
-    m_creds = std::move(*creds);
-    if (!need_key) m_creds.key.clear();
-    if (need_key && m_creds.key.empty())
-      usage_failed(a, "not logged in to " + m_creds.url +
-                          ": run `shoal tracker login`, give --key or set SHOAL_API_KEY");
-    peer::HttpClientOptions o;
-    o.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(a.timeout_seconds * 1000.0)));
-    o.insecure = a.insecure;
-    o.ca_file = a.ca_file;
-    m_client = std::make_unique<peer::HttpClient>(o);
-  }
-
-  const Credentials& credentials() const { return m_creds; }
-
-  /// One call; the answer's JSON (null for an empty body) when 2xx, otherwise the command
-  /// fails: "shoal tracker: <message> (HTTP <status>, <code>)", exit 1 (with --json the API's
-  /// error document on stdout). `ok_status` lists extra statuses returned instead of failing.
-  json call(std::string_view method, std::string_view path, const std::optional<json>& body = std::nullopt,
-            unsigned* status_out = nullptr, std::initializer_list<unsigned> ok_status = {}) {
-    peer::HttpHeaders headers;
-    headers.emplace_back("Accept", "application/json");
-    if (!m_creds.key.empty()) headers.emplace_back("Authorization", "Bearer " + m_creds.key);
-    std::string text;
-    if (body) {
-      headers.emplace_back("Content-Type", "application/json");
-      text = body->dump(-1, ' ', false, json::error_handler_t::replace);  // argv need not be UTF-8
-    }
-    auto r = m_client->request(method, api_url(m_creds.url, path), headers, std::move(text), kMaxApiBodySize);
-    if (!r) command_failed(kCommand, m_args.json, peer::to_string(r.error().code), r.error().message, 1);
-    if (status_out != nullptr) *status_out = r->status;
-    const bool extra_ok = std::find(ok_status.begin(), ok_status.end(), r->status) != ok_status.end();
-    if ((r->status < 200 || r->status > 299) && !extra_ok) fail(*r);
-    if (r->body.empty()) return json(nullptr);
-    json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded())
-      command_failed(kCommand, m_args.json, "bad_response",
-                     fmt::format("{}: the answer (HTTP {}) is not JSON", api_url(m_creds.url, path), r->status), 1);
-    return j;
-  }
-
-private:
-  [[noreturn]] void fail(const peer::HttpResponse& r) {
-    std::string code;
-    std::string message = api_error_text(r.status, r.reason, r.body, code);
-    if (r.status >= 300 && r.status < 400 && !r.header("Location").empty())
-      message += " to " + r.header("Location") + ": give that URL as --url";
-    std::cerr << "shoal " << kCommand << ": " << terminal_safe(message) << "\n";
-    if (m_args.json) {
-      const json j = json::parse(r.body, nullptr, false);
-      if (!j.is_discarded() && j.is_object() && j.contains("error"))
-        std::cout << json_text(j) << "\n";
-      else
-        std::cout << json_text({{"error", {{"code", code}, {"message", message}}}}) << "\n";
-    }
-    throw CLI::RuntimeError(1);
-  }
-
-  const ApiArgs& m_args;
-  Credentials m_creds;
-  std::unique_ptr<peer::HttpClient> m_client;
-};
-
-// ---- output ----------------------------------------------------------------------------------
-
-void print_json(const json& j) { std::cout << json_text(j) << "\n"; }
-
-/// A JSON value as table text: strings without quotes (terminal-safe), null as "-".
-std::string cell(const json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return terminal_safe(v.get<std::string>());
-  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  if (v.is_array()) {
-    std::string out;
-    for (const auto& e : v) out += (out.empty() ? "" : ",") + cell(e);
-    return out.empty() ? "-" : out;
-  }
-  return terminal_safe(v.dump());
-}
-
-std::string time_cell(const json& v) {
-  return v.is_number_integer() ? format_time(v.get<std::int64_t>()) : cell(v);
-}
-
-void print_table(const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width(head.size());
-  for (std::size_t i = 0; i < head.size(); ++i) width[i] = head[i].size();
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  auto line = [&](const std::vector<std::string>& row) {
-    std::string out;
-    for (std::size_t i = 0; i < row.size(); ++i)
-      out += i + 1 == row.size() ? row[i] : fmt::format("{:<{}}  ", row[i], width[i]);
-    std::cout << out << "\n";
-  };
-  line(head);
-  for (const auto& row : rows) line(row);
-}
-
-void print_fields(const std::vector<std::pair<std::string, std::string>>& fields) {
-  for (const auto& [label, value] : fields) fmt::print("{:<18}{}\n", label + ":", value);
-}
-
-const json& member(const json& j, const char* name) {
-  static const json null_value;
-  if (!j.is_object()) return null_value;
-  auto it = j.find(name);
-  return it == j.end() ? null_value : *it;
 }
 
 void print_user(const json& u) {
@@ -390,20 +211,6 @@ struct StatsArgs {
   std::optional<int> limit;
   std::optional<int> offset;
 };
-
-std::string paging(std::string target, std::optional<int> limit, std::optional<int> offset) {
-  std::string sep = target.find('?') == std::string::npos ? "?" : "&";
-  if (limit) {
-    target += sep + "limit=" + std::to_string(*limit);
-    sep = "&";
-  }
-  if (offset) target += sep + "offset=" + std::to_string(*offset);
-  return target;
-}
-
-std::string bytes_cell(const json& v) {
-  return v.is_number() ? format_bytes(v.get<double>()) : cell(v);
-}
 
 /// GET /api/v1/me/stats (private-mode trackers): totals, ratio and the per-torrent rows.
 void run_stats(const ApiArgs& a, const StatsArgs& s) {
@@ -571,19 +378,12 @@ void run_passkey(const ApiArgs& a, bool rotate) {
   else fmt::print("{}\n", cell(member(answer, "passkey")));
 }
 
-/// A subcommand whose parent's options (--url, --key, --json, ...) may follow it.
-CLI::App* sub(CLI::App* parent, const std::string& name, const std::string& description) {
-  auto* s = parent->add_subcommand(name, description);
-  s->fallthrough();
-  return s;
-}
-
 }  // namespace
 
 void register_tracker_api(CLI::App& app) {
   auto args = std::make_shared<ApiArgs>();
   auto* cmd = app.add_subcommand(
-      "tracker", "Talk to a shoal-tracker's REST API: log in, your account, API keys, passkey, users");
+      "tracker", "Talk to a shoal-tracker's REST API: log in, your account, API keys, passkey, users, the torrent catalog");
   cmd->require_subcommand(1, 1);
   cmd->add_option("--url", args->url,
                   "Tracker base URL, e.g. https://tracker.example (default: $SHOAL_TRACKER_URL, then "
@@ -674,6 +474,9 @@ void register_tracker_api(CLI::App& app) {
   sub(passkey, "show", "Print your passkey")->callback([args] { run_passkey(*args, false); });
   sub(passkey, "rotate", "Replace your passkey (the old one stops working)")
       ->callback([args] { run_passkey(*args, true); });
+
+  // the torrent catalog: search, torrents, upload, ingest
+  register_tracker_catalog(*cmd, args);
 }
 
 }  // namespace shoal::cli
