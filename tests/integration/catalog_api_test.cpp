@@ -78,10 +78,11 @@ std::string make_torrent(const std::string& name, bool private_flag, const std::
 /// A shoal-tracker child with the API on its HTTP listener.
 class Tracker {
 public:
-  explicit Tracker(const TempDir& dir, const std::string& extra_toml = "") {
+  /// `extra_toml` goes before the [api] table, `api_toml` into it.
+  explicit Tracker(const TempDir& dir, const std::string& extra_toml = "", const std::string& api_toml = "") {
     const auto config = dir.write_file(
         "tracker.toml", "[accounts]\nregistration = \"open\"\npassword_cost = 10\n" + extra_toml +
-                            "[api]\nrate_limit = 1000\nrate_burst = 1000\n");
+                            "[api]\nrate_limit = 1000\nrate_burst = 1000\n" + api_toml);
     m_process = ChildProcess::spawn(kTrackerBin, {"--config", config.string(), "--data-dir",
                                                   (dir / "data").string(), "--udp", "off", "--http",
                                                   "127.0.0.1:0", "--log-level", "warn"});
@@ -253,12 +254,23 @@ TEST(CatalogApiProcess, UploadSearchDetailsDownloadEditDelete) {
   }
   EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=sam*").js()["torrents"].size(), 1u);
 
-  // Download: the uploaded file; the info-hash is the same.
+  // Download: the uploaded file itself, as an attachment named after the torrent.
   auto dl = t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download");
   ASSERT_EQ(dl.status, 200) << dl.body;
-  EXPECT_EQ(dl.js()["filename"], "sample.torrent");
-  const std::string got = base64_decode(dl.js()["torrent"]);
-  EXPECT_EQ(got, sample);
+  EXPECT_EQ(dl.header("content-type"), "application/x-bittorrent");
+  EXPECT_EQ(dl.header("content-disposition"),
+            "attachment; filename=\"sample.torrent\"; filename*=UTF-8''sample.torrent");
+  EXPECT_EQ(dl.body, sample);
+  // The JSON form for callers that ask for it (and only for them).
+  auto dl_json = t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download", "",
+                        {{"Accept", "application/json"}});
+  ASSERT_EQ(dl_json.status, 200) << dl_json.body;
+  EXPECT_EQ(dl_json.js()["filename"], "sample.torrent");
+  EXPECT_EQ(base64_decode(dl_json.js()["torrent"]), sample);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download", "",
+                   {{"Accept", "application/json, application/x-bittorrent"}})
+                .body,
+            sample);
 
   // Edit and delete: the uploader or an admin; nobody else.
   const std::string path = "/api/v1/torrents/" + std::to_string(id);
@@ -304,7 +316,7 @@ TEST(CatalogApiProcess, FormUploadIsMultipart) {
   auto headers = bearer(alice);
   headers["Content-Type"] = "multipart/form-data; boundary=" + b;
   const std::string file = corpus("pad_file.torrent");
-  auto r = t.call("POST", "/api/v1/torrents/form",
+  auto r = t.call("POST", "/api/v1/torrents",
                   part("torrent", file, true) + part("category", "2000") + part("tags", "Pad,file") +
                       part("description", "from a form") + "--" + b + "--\r\n",
                   headers);
@@ -320,10 +332,16 @@ TEST(CatalogApiProcess, FormUploadIsMultipart) {
         part("torrent", file, true) + part("category", "x") + "--" + b + "--\r\n",
         part("torrent", "garbage", true) + "--" + b + "--\r\n",
         std::string("not multipart at all")}) {
-    auto e = t.call("POST", "/api/v1/torrents/form", bad, headers);
+    auto e = t.call("POST", "/api/v1/torrents", bad, headers);
     EXPECT_EQ(e.status, 400) << e.body;
   }
-  EXPECT_EQ(t.call("POST", "/api/v1/torrents/form", part("torrent", file, true) + "--" + b + "--\r\n",
+  // A form whose Content-Type lacks the boundary is refused, however good the body.
+  auto no_boundary = bearer(alice);
+  no_boundary["Content-Type"] = "multipart/form-data";
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents", part("torrent", file, true) + "--" + b + "--\r\n", no_boundary)
+                .error_code(),
+            "invalid_multipart");
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents", part("torrent", file, true) + "--" + b + "--\r\n",
                    {{"Content-Type", "multipart/form-data; boundary=" + b}})
                 .status,
             401);
@@ -408,6 +426,44 @@ TEST(CatalogApiProcess, MagnetsIngestAndScopes) {
   EXPECT_EQ(t.call("POST", "/api/v1/ingest", R"([{"name":"x"}])", bearer(alice)).status, 400);
 }
 
+// Ingest takes batches larger than the JSON body limit from a credentialed caller only, and
+// charges every item to the user's ingest bucket: a batch that does not fit is refused whole.
+TEST(CatalogApiProcess, IngestTakesLargeBatchesAndIsRateLimitedPerItem) {
+  TempDir dir;
+  Tracker t(dir, "", "ingest_rate = 0.01\ningest_burst = 150\n");
+  const std::string alice = t.user("alice");
+  auto batch = [](int first, int count) {
+    json items = json::array();
+    for (int i = first; i < first + count; ++i) {
+      char hash[41];
+      std::snprintf(hash, sizeof hash, "%040x", i + 1);
+      json files = json::array();
+      for (int f = 0; f < 8; ++f)
+        files.push_back({{"path", "Season 01/Some.Show.S01E0" + std::to_string(f) + ".1080p.WEB-DL.x264.mkv"},
+                         {"size", 1000 + f}});
+      items.push_back({{"info_hash_v1", hash}, {"name", "Some Show " + std::to_string(i)}, {"files", files}});
+    }
+    return json{{"items", items}}.dump();
+  };
+  const std::string big = batch(0, 100);
+  ASSERT_GT(big.size(), 64u * 1024u);  // far above api.max_body_bytes (16 KiB)
+  // Without a credential the body is refused by size before anything is read or parsed.
+  EXPECT_EQ(t.call("POST", "/api/v1/ingest", big).status, 413);
+  auto first = t.call("POST", "/api/v1/ingest", big, bearer(alice));
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.js()["created"], 100);
+  // 50 tokens are left: a batch of 100 is refused whole, a batch of 40 fits.
+  auto refused = t.call("POST", "/api/v1/ingest", batch(100, 100), bearer(alice));
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.error_code(), "rate_limited");
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?total=1").js()["total"], 100);
+  auto fits = t.call("POST", "/api/v1/ingest", batch(100, 40), bearer(alice));
+  ASSERT_EQ(fits.status, 200) << fits.body;
+  EXPECT_EQ(fits.js()["created"], 40);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?total=1").js()["total"], 140);
+}
+
 TEST(CatalogApiProcess, AdminsManageCategories) {
   TempDir dir;
   Tracker t(dir);
@@ -478,12 +534,18 @@ TEST(CatalogApiProcess, PrivateModeNeedsThePrivateFlagMembersAndPasskeys) {
   // Bob downloads it with his passkey in place of alice's; the info-hash is unchanged.
   auto dl = t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download", "", bearer(bob));
   ASSERT_EQ(dl.status, 200) << dl.body;
-  auto m = shoal::parse_metainfo(base64_decode(dl.js()["torrent"]));
+  EXPECT_EQ(dl.header("content-type"), "application/x-bittorrent");
+  auto m = shoal::parse_metainfo(dl.body);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->info_hash(), hash);
   EXPECT_EQ(m->announce(), announce + "/" + bob_pk);
-  EXPECT_NE(dl.js()["magnet"].get<std::string>().find(bob_pk), std::string::npos);
-  EXPECT_EQ(dl.js()["magnet"].get<std::string>().find(alice_pk), std::string::npos);
+  auto bob_json = bearer(bob);
+  bob_json["Accept"] = "application/json";
+  auto dl_json = t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download", "", bob_json);
+  ASSERT_EQ(dl_json.status, 200) << dl_json.body;
+  EXPECT_EQ(base64_decode(dl_json.js()["torrent"]), dl.body);
+  EXPECT_NE(dl_json.js()["magnet"].get<std::string>().find(bob_pk), std::string::npos);
+  EXPECT_EQ(dl_json.js()["magnet"].get<std::string>().find(alice_pk), std::string::npos);
   EXPECT_EQ(t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download").status, 401);
 
   // Bob's announce with that passkey is accepted (registered torrent, known passkey).

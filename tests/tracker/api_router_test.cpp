@@ -97,6 +97,40 @@ TEST(ApiRouterTest, OpenApiDescribesEveryRouteWithItsSecurity) {
   EXPECT_TRUE(doc["components"]["securitySchemes"].contains("cookie"));
 }
 
+TEST(ApiRouteTest, MediaTypesOfRawAndLargeBodies) {
+  EXPECT_TRUE(media_type_is("application/json", "application/json"));
+  EXPECT_TRUE(media_type_is("Application/JSON ; charset=utf-8", "application/json"));
+  EXPECT_TRUE(media_type_is(" multipart/form-data; boundary=x", "multipart/form-data"));
+  EXPECT_FALSE(media_type_is("application/jsonx", "application/json"));
+  EXPECT_FALSE(media_type_is("", "application/json"));
+
+  ApiRoute upload;
+  upload.raw_body_types = {"application/x-bittorrent", "multipart/form-data"};
+  EXPECT_TRUE(upload.takes_raw("application/x-bittorrent"));
+  EXPECT_TRUE(upload.takes_raw("multipart/form-data; boundary=abc"));
+  EXPECT_FALSE(upload.takes_raw("application/json"));
+  EXPECT_FALSE(upload.takes_large("application/x-bittorrent"));  // no larger limit set
+  upload.max_body_bytes = 1 << 20;
+  EXPECT_TRUE(upload.takes_large("application/x-bittorrent"));
+  EXPECT_FALSE(upload.takes_large("application/json"));  // JSON stays small...
+
+  ApiRoute ingest;
+  ingest.max_body_bytes = 1 << 20;
+  ingest.large_json_body = true;
+  EXPECT_TRUE(ingest.takes_large("application/json; charset=utf-8"));  // ...unless the route says so
+  EXPECT_FALSE(ingest.takes_large("text/plain"));
+  EXPECT_FALSE(ingest.takes_raw("application/json"));
+}
+
+TEST(ApiReplyTest, RawBodyKeepsItsBytesAndType) {
+  const std::string bytes("d4:infod4:name1:xee\0\xff", 22);
+  ApiReply r = ApiReply::raw_body(200, "application/x-bittorrent", bytes);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.content_type, "application/x-bittorrent");
+  EXPECT_EQ(r.raw, bytes);
+  EXPECT_TRUE(r.body.is_null());
+}
+
 TEST(ApiCallTest, ParamsAndQuery) {
   ApiCall call;
   call.params["id"] = "17";

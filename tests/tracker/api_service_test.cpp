@@ -70,7 +70,8 @@ protected:
     c.body = body;
     c.client_address = *IpAddress::parse("192.0.2.9");
     c.tls = tls;
-    return m_api->process(std::move(c), h.authorization, h.cookie, h.csrf, h.content_type);
+    c.content_type = h.content_type;
+    return m_api->process(std::move(c), h.authorization, h.cookie, h.csrf);
   }
 
   Headers bearer(const std::string& token) {

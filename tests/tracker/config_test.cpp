@@ -118,6 +118,8 @@ threads = 3
 max_body_bytes = 32768
 rate_limit = 2.5
 rate_burst = 20
+ingest_rate = 5.5
+ingest_burst = 500
 )";
 
 TEST(Config, DefaultsAreValid) {
@@ -185,6 +187,8 @@ TEST(Config, FullExampleSetsEveryField) {
   EXPECT_EQ(cfg.accounts.initial_admin, "root");
   EXPECT_EQ(cfg.api.listen, (std::vector<std::string>{"127.0.0.1:8443"}));
   EXPECT_EQ(cfg.api.rate_limit, 2.5);
+  EXPECT_EQ(cfg.api.ingest_rate, 5.5);
+  EXPECT_EQ(cfg.api.ingest_burst, 500u);
 
   // Nothing is left at its default: the example really covers every key.
   const std::string defaults_text = to_toml(TrackerConfig{});
@@ -197,7 +201,7 @@ TEST(Config, FullExampleSetsEveryField) {
     EXPECT_NE(a, b) << "left at default";
     ++compared;
   }
-  EXPECT_EQ(compared, 35 + 14);  // every key (+ [accounts] and [api])
+  EXPECT_EQ(compared, 35 + 16);  // every key (+ [accounts] and [api])
 }
 
 TEST(Config, FullExampleFromFile) {

@@ -152,7 +152,8 @@ protected:
     if (q != std::string::npos) c.query = target.substr(q + 1);
     c.body = body;
     c.client_address = *IpAddress::parse("192.0.2.9");
-    return m_api->process(std::move(c), token.empty() ? "" : "Bearer " + token, "", "", type);
+    c.content_type = type;
+    return m_api->process(std::move(c), token.empty() ? "" : "Bearer " + token, "", "");
   }
 
   std::vector<std::string> audit_actions() {

@@ -28,6 +28,17 @@ TEST(RateLimiterTest, RetryAfterGrowsWithTheDeficit) {
   EXPECT_EQ(slow.acquire("a", t0 + 10s), 0u);
 }
 
+TEST(RateLimiterTest, CostTakesSeveralTokensOrNone) {
+  RateLimiter limiter(10.0, 100);
+  EXPECT_EQ(limiter.acquire("a", t0, 60), 0u);
+  EXPECT_EQ(limiter.acquire("a", t0, 60), 2u);  // 40 left: 20 short at 10/s; nothing taken
+  EXPECT_EQ(limiter.acquire("a", t0, 40), 0u);  // so all 40 are still there
+  EXPECT_GT(limiter.acquire("a", t0, 1), 0u);
+  // A cost above the burst is charged as the whole burst, so it can succeed once full.
+  EXPECT_EQ(limiter.acquire("b", t0, 1000), 0u);
+  EXPECT_GT(limiter.acquire("b", t0, 1), 0u);
+}
+
 TEST(RateLimiterTest, ZeroRateDisables) {
   RateLimiter off(0, 1);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(off.acquire("a", t0), 0u);

@@ -22,6 +22,17 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 bool is_param(std::string_view seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
 }
@@ -51,6 +62,24 @@ nlohmann::json error_response(std::string_view description) {
 }
 
 }  // namespace
+
+bool media_type_is(std::string_view content_type, std::string_view type) noexcept {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  return iequals_ascii(media, type);
+}
+
+bool ApiRoute::takes_large(std::string_view content_type) const noexcept {
+  return max_body_bytes > 0 &&
+         (takes_raw(content_type) || (large_json_body && media_type_is(content_type, "application/json")));
+}
+
+bool ApiRoute::takes_raw(std::string_view content_type) const noexcept {
+  for (const auto& type : raw_body_types)
+    if (media_type_is(content_type, type)) return true;
+  return false;
+}
 
 std::optional<std::int64_t> ApiCall::int_param(std::string_view name) const {
   auto it = params.find(name);
@@ -129,18 +158,20 @@ nlohmann::json ApiRouter::openapi(std::string_view title, std::string_view versi
     if (!params.empty()) op["parameters"] = params;
     json responses;
     responses[std::to_string(r.success_status)] = {{"description", r.success_description}};
-    if (!r.request_schema.is_null() || !r.raw_body_type.empty()) {
+    if (!r.request_schema.is_null() || !r.raw_body_types.empty()) {
       json content = json::object();
       if (!r.request_schema.is_null()) content["application/json"] = {{"schema", r.request_schema}};
-      if (!r.raw_body_type.empty())
-        content[r.raw_body_type] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+      std::string raw_types;
+      for (const auto& type : r.raw_body_types) {
+        content[type] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+        raw_types += (raw_types.empty() ? "" : " or ") + type;
+      }
       op["requestBody"] = {{"required", true}, {"content", content}};
       if (r.max_body_bytes > 0) op["x-max-body-bytes"] = r.max_body_bytes;
       responses["400"] = error_response("malformed JSON or wrong field types");
       responses["413"] = error_response("body too large");
-      responses["415"] = error_response(r.raw_body_type.empty()
-                                            ? "body is not application/json"
-                                            : "body is neither application/json nor " + r.raw_body_type);
+      responses["415"] = error_response(raw_types.empty() ? "body is not application/json"
+                                                          : "body is neither application/json nor " + raw_types);
       responses["422"] = error_response("invalid values");
     }
     if (r.auth.required) {

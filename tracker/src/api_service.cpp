@@ -52,12 +52,6 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
   return token;
 }
 
-/// "application/json" of "application/json; charset=utf-8".
-std::string_view media_type(std::string_view content_type) {
-  std::string_view type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return type;
-}
 
 }  // namespace
 
@@ -80,10 +74,15 @@ ApiReply api_error_from(const AccountError& e) {
 
 void write_api_reply(const ApiReply& reply, HttpResponse& res) {
   res.status = reply.status;
-  res.content_type = reply.body.is_null() ? "" : "application/json";
-  res.body = reply.body.is_null()
-                 ? std::string()
-                 : reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (!reply.content_type.empty()) {
+    res.content_type = reply.content_type;
+    res.body = reply.raw;
+  } else {
+    res.content_type = reply.body.is_null() ? "" : "application/json";
+    res.body = reply.body.is_null()
+                   ? std::string()
+                   : reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
   res.headers = reply.headers;
   res.add_header("Cache-Control", "no-store");
   res.add_header("X-Content-Type-Options", "nosniff");
@@ -226,8 +225,7 @@ std::size_t ApiService::body_limit(const HttpRequest& request) const {
   if (request_credential(request).empty()) return limit;
   auto matched = m_router.match(request.method(), request.path());
   if (auto* m = std::get_if<ApiRouter::Match>(&matched);
-      m && !m->route->raw_body_type.empty() &&
-      iequals_ascii(media_type(request.header("Content-Type").value_or("")), m->route->raw_body_type))
+      m && m->route->takes_large(request.header("Content-Type").value_or("")))
     limit = std::max(limit, m->route->max_body_bytes);
   return limit;
 }
@@ -260,6 +258,9 @@ void ApiService::handle(const HttpRequest& request, HttpResponse& response) {
   call.path = std::string(request.path());
   call.query = std::string(request.query());
   call.body = std::string(request.body());
+  call.content_type = std::string(request.header("Content-Type").value_or(""));
+  call.host = std::string(request.header("Host").value_or(""));
+  call.accept = std::string(request.header("Accept").value_or(""));
   call.client_address = request.client_address();
   call.tls = request.is_tls();
   HttpCompletion done = response.defer();
@@ -267,10 +268,9 @@ void ApiService::handle(const HttpRequest& request, HttpResponse& response) {
                authorization = std::string(request.header("Authorization").value_or("")),
                cookie = std::string(request.header("Cookie").value_or("")),
                csrf = std::string(request.header("X-CSRF-Token").value_or("")),
-               content_type = std::string(request.header("Content-Type").value_or("")),
                done]() mutable {
     HttpResponse out;
-    write_api_reply(process(std::move(call), authorization, cookie, csrf, content_type), out);
+    write_api_reply(process(std::move(call), authorization, cookie, csrf), out);
     done.complete(std::move(out));
   };
   std::unique_lock lock(m_pool->mutex);
@@ -289,21 +289,19 @@ void ApiService::handle(const HttpRequest& request, HttpResponse& response) {
 }
 
 ApiReply ApiService::process(ApiCall call, std::string_view authorization, std::string_view cookie,
-                             std::string_view csrf, std::string_view content_type) {
+                             std::string_view csrf) {
   auto matched = m_router.match(call.method, call.path);
   if (auto* reply = std::get_if<ApiReply>(&matched)) return std::move(*reply);
   auto& match = std::get<ApiRouter::Match>(matched);
   const ApiRoute& route = *match.route;
   call.params = std::move(match.params);
 
-  const std::string_view type = media_type(content_type);
-  const bool raw = !route.raw_body_type.empty() && iequals_ascii(type, route.raw_body_type);
-  if (!call.body.empty() && !raw) {
-    if (!iequals_ascii(type, "application/json"))
-      return ApiReply::error(415, "unsupported_media_type",
-                             route.raw_body_type.empty()
-                                 ? "send the body as application/json"
-                                 : "send the body as application/json or " + route.raw_body_type);
+  if (!call.body.empty() && !route.takes_raw(call.content_type)) {
+    if (!media_type_is(call.content_type, "application/json")) {
+      std::string types = "application/json";
+      for (const auto& t : route.raw_body_types) types += " or " + t;
+      return ApiReply::error(415, "unsupported_media_type", "send the body as " + types);
+    }
     if (json_nesting_exceeds(call.body, kMaxApiJsonDepth))
       return ApiReply::error(400, "malformed_json", "the body nests too deeply");
     call.json = nlohmann::json::parse(call.body, nullptr, false);

@@ -17,7 +17,9 @@
 #include "shoal/tracker/catalog_query.hpp"
 #include "shoal/tracker/catalog_store.hpp"
 #include "shoal/tracker/catalog_text.hpp"
+#include "shoal/proto/encoding.hpp"
 #include "shoal/tracker/multipart.hpp"
+#include "shoal/tracker/rate_limiter.hpp"
 #include "shoal/tracker/private_tracking.hpp"
 
 namespace shoal::tracker {
@@ -27,12 +29,17 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kTorrentType = "application/x-bittorrent";
+constexpr std::string_view kMultipartType = "multipart/form-data";
 
 struct Catalog {
+  explicit Catalog(CatalogApiDeps d)
+      : deps(std::move(d)), ingest_limiter(deps.ingest_rate, std::max(deps.ingest_burst, double{kMaxIngestItems})) {}
+
   std::mutex mutex;  ///< one thread at a time on the store (catalog_store.hpp)
   std::unique_ptr<CatalogStore> store;
   CatalogApiDeps deps;
   AccountService* accounts = nullptr;
+  RateLimiter ingest_limiter;  ///< ingest items per user
 };
 
 ApiReply catalog_error(const CatalogError& e) {
@@ -186,6 +193,29 @@ std::string hashes_text(const CatalogTorrent& t) {
   return s;
 }
 
+/// Whether a download's Accept header asks for the JSON form: it names application/json and not
+/// the .torrent type (a browser's "*/*" or no Accept at all gets the file).
+bool wants_json_download(std::string_view accept) {
+  bool json_named = false;
+  while (!accept.empty()) {
+    const auto comma = accept.find(',');
+    const std::string_view item = accept.substr(0, comma);
+    if (media_type_is(item, kTorrentType)) return false;
+    if (media_type_is(item, "application/json")) json_named = true;
+    if (comma == std::string_view::npos) break;
+    accept.remove_prefix(comma + 1);
+  }
+  return json_named;
+}
+
+/// Content-Disposition for a download named `filename` (download_filename(): no quotes,
+/// slashes or controls): an ASCII fallback and the UTF-8 name (RFC 6266 / RFC 8187).
+std::string content_disposition(std::string_view filename) {
+  std::string ascii;
+  for (char ch : filename) ascii += static_cast<unsigned char>(ch) < 0x80 ? ch : '_';
+  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + percent_encode(filename);
+}
+
 /// Category, tags and description of an upload (query parameters or form fields) into `up`; a
 /// 400 reply for a bad one.
 std::optional<ApiReply> filing_options(const std::optional<std::string>& category,
@@ -229,6 +259,24 @@ std::variant<CatalogAddResult, ApiReply> add_file(Catalog& c, const Principal& w
     }
   }
   return added;
+}
+
+/// Files the `torrent` file part of a multipart/form-data upload (category, tags, description
+/// from the other fields).
+std::variant<CatalogAddResult, ApiReply> add_form(Catalog& c, const Principal& who, const ApiCall& call) {
+  auto boundary = multipart_boundary(call.content_type);
+  if (!boundary) return ApiReply::error(400, "invalid_multipart", "the Content-Type has no valid boundary");
+  auto parts = parse_multipart_form_data(call.body, *boundary);
+  if (!parts) return ApiReply::error(400, "invalid_multipart", parts.error());
+  const MultipartPart* file = find_part(*parts, "torrent");
+  if (!file) return ApiReply::error(400, "missing_field", "'torrent' (a file part) is required");
+  auto text = [&](std::string_view name) -> std::optional<std::string> {
+    const MultipartPart* p = find_part(*parts, name);
+    return p ? std::optional<std::string>(p->body) : std::nullopt;
+  };
+  CatalogUpload up;
+  if (auto bad = filing_options(text("category"), text("tags"), text("description"), up)) return *bad;
+  return add_file(c, who, file->body, std::move(up));
 }
 
 /// The reply of an upload, with its audit entry.
@@ -392,9 +440,8 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                                                     CatalogApiDeps deps) {
   auto opened = open_sqlite_catalog_store(deps.database);
   if (!opened) return unexpected<std::string>("catalog: " + opened.error().message);
-  auto c = std::make_shared<Catalog>();
+  auto c = std::make_shared<Catalog>(std::move(deps));
   c->store = std::move(*opened);
-  c->deps = std::move(deps);
   c->accounts = &accounts;
   const bool private_mode = c->deps.private_mode;
   const ApiAuth browse = private_mode ? ApiAuth::with_scope(Scope::read) : ApiAuth::none();
@@ -516,9 +563,10 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
               }});
 
   router.add({"GET", "/api/v1/torrents/{id}/download", browse,
-              "The .torrent (base64 in JSON; the caller's passkey in the announce URL in private "
-              "mode)",
-              "catalog", no_body, 200, "filename, content_type, torrent (base64), magnet",
+              "The .torrent file (application/x-bittorrent; the caller's passkey in the announce "
+              "URL in private mode). With Accept: application/json: {filename, content_type, "
+              "torrent (base64), magnet}",
+              "catalog", no_body, 200, "the .torrent file",
               [c](ApiCall& call) {
                 auto id = call.int_param("id");
                 if (!id) return ApiReply::error(404, "not_found", "no such torrent");
@@ -549,15 +597,21 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                   file = std::move(*rewritten);
                   trackers.push_back(*url);
                 }
-                return ApiReply::json(200, {{"filename", download_filename(row->name)},
-                                            {"content_type", kTorrentType},
-                                            {"torrent", base64_encode(*file)},
-                                            {"magnet", catalog_magnet_uri(*row, trackers)}});
+                const std::string filename = download_filename(row->name);
+                if (wants_json_download(call.accept))
+                  return ApiReply::json(200, {{"filename", filename},
+                                              {"content_type", kTorrentType},
+                                              {"torrent", base64_encode(*file)},
+                                              {"magnet", catalog_magnet_uri(*row, trackers)}});
+                ApiReply reply = ApiReply::raw_body(200, std::string(kTorrentType), std::move(*file));
+                reply.headers.emplace_back("Content-Disposition", content_disposition(filename));
+                return reply;
               }});
 
   ApiRoute upload{"POST", "/api/v1/torrents", write,
                   "Add a torrent: a .torrent body (application/x-bittorrent; ?category=&tags=a,b&"
-                  "description=) or JSON {magnet, category?, tags?, description?}",
+                  "description=), a form (multipart/form-data: a `torrent` file part; category, "
+                  "tags, description fields) or JSON {magnet, category?, tags?, description?}",
                   "catalog",
                   {{"type", "object"},
                    {"properties",
@@ -569,9 +623,14 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                   201, "the torrent (200: already in the catalog)", [c](ApiCall& call) {
                     const Principal& who = *call.principal;
                     std::optional<CatalogAddResult> added;
-                    if (call.json.is_null()) {
+                    if (media_type_is(call.content_type, kMultipartType)) {
+                      auto r = add_form(*c, who, call);
+                      if (auto* e = std::get_if<ApiReply>(&r)) return std::move(*e);
+                      added = std::move(std::get<CatalogAddResult>(r));
+                    } else if (call.json.is_null()) {
                       // A raw .torrent; filing options in the query.
-                      if (call.body.empty()) return ApiReply::error(400, "missing_body", "send a .torrent or JSON {magnet}");
+                      if (call.body.empty())
+                        return ApiReply::error(400, "missing_body", "send a .torrent, a form or JSON {magnet}");
                       CatalogUpload up;
                       if (auto bad = filing_options(call.query_param("category"), call.query_param("tags"),
                                                     call.query_param("description"), up))
@@ -610,39 +669,9 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                     }
                     return upload_reply(*c, call, *added);
                   }};
-  upload.max_body_bytes = kMaxCatalogTorrentFileBytes;
-  upload.raw_body_type = std::string(kTorrentType);
+  upload.max_body_bytes = kMaxCatalogTorrentFileBytes + kMaxCatalogDescriptionBytes + 16 * 1024;
+  upload.raw_body_types = {std::string(kTorrentType), std::string(kMultipartType)};
   router.add(std::move(upload));
-
-  // A browser form (multipart/form-data). The boundary is read from the body's first line (the
-  // API hands a raw body over without its Content-Type parameters), so this route takes no
-  // preamble before the first part — browsers and curl -F send none.
-  ApiRoute form{"POST", "/api/v1/torrents/form", write,
-                "Add a .torrent from a form (multipart/form-data: torrent file part; category, "
-                "tags, description fields)",
-                "catalog", no_body, 201, "the torrent (200: already in the catalog)", [c](ApiCall& call) {
-                  if (!call.json.is_null() || !call.body.starts_with("--"))
-                    return ApiReply::error(400, "invalid_multipart", "send multipart/form-data");
-                  std::string_view first = std::string_view(call.body).substr(2, kMaxMultipartBoundaryBytes + 2);
-                  first = first.substr(0, first.find("\r\n"));
-                  while (!first.empty() && (first.back() == ' ' || first.back() == '\t')) first.remove_suffix(1);
-                  auto parts = parse_multipart_form_data(call.body, first);
-                  if (!parts) return ApiReply::error(400, "invalid_multipart", parts.error());
-                  const MultipartPart* file = find_part(*parts, "torrent");
-                  if (!file) return ApiReply::error(400, "missing_field", "'torrent' (a file part) is required");
-                  auto text = [&](std::string_view name) -> std::optional<std::string> {
-                    const MultipartPart* p = find_part(*parts, name);
-                    return p ? std::optional<std::string>(p->body) : std::nullopt;
-                  };
-                  CatalogUpload up;
-                  if (auto bad = filing_options(text("category"), text("tags"), text("description"), up)) return *bad;
-                  auto r = add_file(*c, *call.principal, file->body, std::move(up));
-                  if (auto* e = std::get_if<ApiReply>(&r)) return std::move(*e);
-                  return upload_reply(*c, call, std::get<CatalogAddResult>(r));
-                }};
-  form.max_body_bytes = kMaxCatalogTorrentFileBytes + kMaxCatalogDescriptionBytes + 16 * 1024;
-  form.raw_body_type = "multipart/form-data";
-  router.add(std::move(form));
 
   router.add({"PATCH", "/api/v1/torrents/{id}", write,
               "Edit a catalog torrent (uploader or admin)", "catalog",
@@ -705,7 +734,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 return ApiReply::no_content();
               }});
 
-  router.add({"POST", "/api/v1/ingest", ingest,
+  ApiRoute ingest_route{"POST", "/api/v1/ingest", ingest,
               "Add entries known by their hashes (idempotent by hash; per-item results)", "catalog",
               {{"type", "object"},
                {"properties", {{"items", {{"type", "array"}, {"items", {{"type", "object"}}}}}}},
@@ -720,6 +749,14 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 if (it->empty() || it->size() > kMaxIngestItems)
                   return ApiReply::error(400, "invalid_field",
                                          "'items' holds 1-" + std::to_string(kMaxIngestItems) + " entries");
+                if (const auto wait = c->ingest_limiter.acquire(std::to_string(call.user_id()), RateClock::now(),
+                                                                static_cast<double>(it->size()));
+                    wait > 0) {
+                  ApiReply busy = ApiReply::error(429, "rate_limited",
+                                                  "ingest is limited per user; nothing of this batch was added");
+                  busy.headers.emplace_back("Retry-After", std::to_string(wait));
+                  return busy;
+                }
                 json results = json::array();
                 std::int64_t created = 0, existing = 0, failed = 0;
                 std::size_t index = 0;
@@ -752,7 +789,10 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                                      std::to_string(created) + " created");
                 return ApiReply::json(200, {{"results", results}, {"created", created},
                                             {"existing", existing}, {"failed", failed}});
-              }});
+              }};
+  ingest_route.max_body_bytes = kMaxIngestBodyBytes;
+  ingest_route.large_json_body = true;
+  router.add(std::move(ingest_route));
   return {};
 }
 

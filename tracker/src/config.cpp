@@ -172,6 +172,8 @@ void visit_fields(Config& c, Visitor&& v) {
   v(Key{"api", "max_body_bytes"}, c.api.max_body_bytes, UintRule{1'024, 1'048'576});
   v(Key{"api", "rate_limit"}, c.api.rate_limit, DoubleRule{0.0, 100'000.0});
   v(Key{"api", "rate_burst"}, c.api.rate_burst, UintRule{1, 100'000});
+  v(Key{"api", "ingest_rate"}, c.api.ingest_rate, DoubleRule{0.0, 1'000'000.0});
+  v(Key{"api", "ingest_burst"}, c.api.ingest_burst, UintRule{100, 10'000'000});
 }
 
 std::vector<Key> known_keys() {

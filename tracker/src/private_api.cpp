@@ -200,7 +200,7 @@ void register_private_routes(ApiRouter& router, AccountService& accounts, Privat
                                        {"name"}),
               .success_status = 201, .success_description = "the registered torrent",
               .handler = [a, t](ApiCall& call) {
-                // ApiService leaves json null for a raw body of raw_body_type; a JSON body is an object.
+                // ApiService leaves json null for a raw body of a raw_body_types type; a JSON body is an object.
                 const bool raw = call.json.is_null() && !call.body.empty();
                 std::optional<HashRegistration> reg;
                 if (!raw) {
@@ -219,7 +219,7 @@ void register_private_routes(ApiRouter& router, AccountService& accounts, Privat
                 return reply;
               },
               .max_body_bytes = kMaxTorrentFileBytes,
-              .raw_body_type = std::string(kTorrentContentType)});
+              .raw_body_types = {std::string(kTorrentContentType)}});
 
   router.add({.method = "GET", .pattern = "/api/v1/admin/torrents/{torrent}", .auth = admin,
               .summary = "One registered torrent (by id, or a 40/64-hex info-hash)", .tag = "torrents",

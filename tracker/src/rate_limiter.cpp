@@ -19,8 +19,9 @@ RateLimiter::RateLimiter(double per_second, double burst, std::size_t max_keys)
       m_burst(std::max(burst, 1.0)),
       m_max_keys(std::max<std::size_t>(max_keys, 1)) {}
 
-std::uint32_t RateLimiter::acquire(std::string_view key, RateClock::time_point now) {
+std::uint32_t RateLimiter::acquire(std::string_view key, RateClock::time_point now, double cost) {
   if (m_per_second <= 0) return 0;
+  cost = std::clamp(cost, 0.0, m_burst);
   std::lock_guard lock(m_mutex);
   auto it = m_buckets.find(std::string(key));
   if (it == m_buckets.end()) {
@@ -33,11 +34,11 @@ std::uint32_t RateLimiter::acquire(std::string_view key, RateClock::time_point n
     b.tokens = std::min(m_burst, b.tokens + elapsed * m_per_second);
     b.updated = now;
   }
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
+  if (b.tokens >= cost) {
+    b.tokens -= cost;
     return 0;
   }
-  return whole_seconds_at_least_one((1.0 - b.tokens) / m_per_second);
+  return whole_seconds_at_least_one((cost - b.tokens) / m_per_second);
 }
 
 void RateLimiter::make_room(RateClock::time_point now) {

@@ -379,7 +379,8 @@ expected<void, std::string> TrackerApp::Impl::start_accounts() {
                      {"login_max_failures_per_address", k.accounts.login_max_failures_per_address},
                      {"login_lockout", k.accounts.login_lockout}};
     j["api"] = {{"threads", k.api.threads}, {"max_body_bytes", k.api.max_body_bytes},
-                {"rate_limit", k.api.rate_limit}, {"rate_burst", k.api.rate_burst}};
+                {"rate_limit", k.api.rate_limit}, {"rate_burst", k.api.rate_burst},
+                {"ingest_rate", k.api.ingest_rate}, {"ingest_burst", k.api.ingest_burst}};
     j["storage"] = {{"flush_interval", k.storage.flush_interval}};
     return j;
   };
@@ -393,7 +394,8 @@ expected<void, std::string> TrackerApp::Impl::start_accounts() {
           api->router(), *accounts,
           {c.database_path(), c.tracker.mode == TrackerMode::private_mode,
            c.tracker.mode == TrackerMode::private_mode ? private_tracking.get() : nullptr,
-           [this](const Sha1Digest& h) { return store.scrape(h); }});
+           [this](const Sha1Digest& h) { return store.scrape(h); }, c.api.ingest_rate,
+           static_cast<double>(c.api.ingest_burst)});
       !r)
     return r;
   api->start();

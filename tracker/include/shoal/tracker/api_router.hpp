@@ -55,6 +55,12 @@ struct ApiCall {
   std::string path;
   std::string query;  ///< raw, percent-encoded
   std::string body;
+  /// Request headers a handler may need, as sent (empty when absent): the full Content-Type
+  /// (with parameters, e.g. a multipart boundary), Host (for absolute links when no public URL
+  /// is configured — the caller's own value, so only ever reflected to that caller) and Accept.
+  std::string content_type;
+  std::string host;
+  std::string accept;
   nlohmann::json json;  ///< the parsed body: an object, or null when there was no body
   std::map<std::string, std::string, std::less<>> params;
   IpAddress client_address;
@@ -78,17 +84,28 @@ struct ApiCall {
   std::string client_text() const { return client_address.to_string(); }
 };
 
-/// A handler's answer. `body` null: no body (use with 204).
+/// A handler's answer: JSON `body` (null: no body, use with 204), or — when `content_type` is
+/// set — the bytes in `raw` sent as they are with that Content-Type (a .torrent file, an XML feed).
 struct ApiReply {
   unsigned status = 200;
   nlohmann::json body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string content_type = {};
+  std::string raw = {};
 
   static ApiReply json(unsigned status, nlohmann::json body) { return {status, std::move(body), {}}; }
   static ApiReply no_content() { return {204, nullptr, {}}; }
+  /// `body` as it is, with Content-Type `content_type` (must not be empty).
+  static ApiReply raw_body(unsigned status, std::string content_type, std::string body) {
+    return {status, nullptr, {}, std::move(content_type), std::move(body)};
+  }
   /// {"error": {"code": code, "message": message}}
   static ApiReply error(unsigned status, std::string_view code, std::string_view message);
 };
+
+/// Whether a Content-Type header value names media type `type` ("application/json" matches
+/// "Application/JSON; charset=utf-8"): parameters ignored, ASCII case-insensitive.
+bool media_type_is(std::string_view content_type, std::string_view type) noexcept;
 
 /// The reply for an AccountError: invalid 422, unauthorized 401 (with WWW-Authenticate),
 /// forbidden 403, not_found 404, conflict 409, throttled 429 (with Retry-After), internal 500.
@@ -108,14 +125,26 @@ struct ApiRoute {
   unsigned success_status = 200;
   std::string success_description = "OK";
   ApiHandler handler;
-  /// Largest raw_body_type body this route takes from a caller that presents a credential; 0:
-  /// the service's limit (ApiOptions::max_body_bytes), which also stays the limit for JSON
-  /// bodies and anonymous callers. Only ever raises that limit (a file upload), never lowers it.
+  /// Largest raw body (one of raw_body_types; JSON too with large_json_body) this route takes
+  /// from a caller that presents a credential; 0: the service's limit (ApiOptions::
+  /// max_body_bytes), which also stays the limit for other bodies and anonymous callers. Only
+  /// ever raises that limit (a file upload, a bulk import), never lowers it.
   std::size_t max_body_bytes = 0;
-  /// A Content-Type (e.g. "application/x-bittorrent") this route also takes besides JSON: such a
-  /// body reaches the handler as raw bytes in ApiCall::body, with ApiCall::json null. Empty: JSON
-  /// only (anything else is 415).
-  std::string raw_body_type = {};
+  /// Media types (e.g. "application/x-bittorrent", "multipart/form-data") this route also takes
+  /// besides JSON: such a body reaches the handler as raw bytes in ApiCall::body, with
+  /// ApiCall::json null and the full header in ApiCall::content_type. Empty: JSON only (anything
+  /// else is 415).
+  std::vector<std::string> raw_body_types = {};
+  /// Whether max_body_bytes also applies to a JSON body (bulk import): parsed only after the
+  /// size check, from a caller with a credential, and still bounded in nesting.
+  bool large_json_body = false;
+
+  /// Whether `content_type` (a Content-Type header value, parameters ignored, case-insensitive)
+  /// is one of raw_body_types.
+  bool takes_raw(std::string_view content_type) const noexcept;
+  /// Whether a body of `content_type` may be up to max_body_bytes (a raw type, or JSON with
+  /// large_json_body).
+  bool takes_large(std::string_view content_type) const noexcept;
 };
 
 class ApiRouter {

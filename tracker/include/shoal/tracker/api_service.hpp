@@ -2,9 +2,9 @@
 // ApiService: the REST API on the tracker's HTTP server — everything between an HttpRequest under
 // /api/v1 and a route handler (api_router.hpp). On the I/O thread (cheap, in memory): request size
 // limit (413; ApiOptions::max_body_bytes, or an upload route's larger ApiRoute::max_body_bytes
-// for its raw_body_type from a caller with a credential), per-address and per-credential rate
+// for one of its raw_body_types from a caller with a credential), per-address and per-credential rate
 // limits (429 + Retry-After), queue limit (503); then the response is deferred (HttpResponse::defer) and a worker thread does the rest — Content-Type
-// check (415: JSON, or the route's ApiRoute::raw_body_type, which skips JSON parsing), JSON
+// check (415: JSON, or the route's ApiRoute::raw_body_types, which skips JSON parsing), JSON
 // parsing (400), authentication (401), authorization (403), the CSRF check for cookie sessions,
 // the handler — so SQLite and the password KDF never block announces.
 //
@@ -81,7 +81,7 @@ public:
 
   /// The body `request` may carry, decided from its method, path and header fields alone (its
   /// body is not looked at): max_body_bytes, or the route's own larger limit when the body is
-  /// that route's raw_body_type and the caller presents a credential (bearer token or session
+  /// one of that route's raw_body_types and the caller presents a credential (bearer token or session
   /// cookie; whether it is valid is checked later). The HTTP server asks this once a header is
   /// read (HttpServerOptions::body_limit), so an anonymous caller can never make it buffer more
   /// than max_body_bytes; handle() applies the same rule again.
@@ -96,9 +96,10 @@ public:
   void handle(const HttpRequest& request, HttpResponse& response);
 
   /// Everything handle() does after deferring, synchronously: for tests and for the worker.
-  /// `authorization`, `cookie`, `csrf` are the header values ("" when absent).
+  /// `authorization`, `cookie`, `csrf` are the header values ("" when absent); the Content-Type
+  /// comes in call.content_type.
   ApiReply process(ApiCall call, std::string_view authorization, std::string_view cookie,
-                   std::string_view csrf, std::string_view content_type);
+                   std::string_view csrf);
 
 private:
   struct Pool;

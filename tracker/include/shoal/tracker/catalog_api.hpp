@@ -6,19 +6,22 @@
 //   browse  GET    /api/v1/torrents/search?q=&category=&sort=&limit=&offset=&total=       200
 //           GET    /api/v1/torrents/latest?category=&limit=&offset=                       200
 //           GET    /api/v1/torrents/{id}                 (with files and swarm numbers)   200
-//           GET    /api/v1/torrents/{id}/download        (see "Download" below)           200
+//           GET    /api/v1/torrents/{id}/download        the .torrent file                200
 //           GET    /api/v1/categories                                                     200
 //   write   POST   /api/v1/torrents      a .torrent (Content-Type application/x-bittorrent,
 //                                        up to kMaxCatalogTorrentFileBytes; ?category=&tags=a,b
-//                                        &description=) or JSON {magnet, category?, tags?,
-//                                        description?}                          201 (200: known)
-//           POST   /api/v1/torrents/form  multipart/form-data (multipart.hpp): a `torrent` file
-//                                        part; category, tags (a,b), description fields  201 / 200
+//                                        &description=), a form (multipart/form-data,
+//                                        multipart.hpp: a `torrent` file part; category, tags
+//                                        (a,b), description fields) or JSON {magnet, category?,
+//                                        tags?, description?}                   201 (200: known)
 //           PATCH  /api/v1/torrents/{id}  {name?, category?, tags?, description?}  (owner/admin)
 //           DELETE /api/v1/torrents/{id}                                         (owner/admin) 204
 //   ingest  POST   /api/v1/ingest        {items: [{info_hash_v1?, info_hash_v2?, name, size?,
 //                                        files?: [{path, size}], category?, tags?,
-//                                        description?}]}  at most kMaxIngestItems          200
+//                                        description?}]}  at most kMaxIngestItems and
+//                                        kMaxIngestBodyBytes; each item costs one token of the
+//                                        user's ingest bucket (429 + Retry-After when the
+//                                        batch does not fit: nothing of it is added)     200
 //   admin   POST   /api/v1/admin/categories            {id, name}                           201
 //           PATCH  /api/v1/admin/categories/{id}       {name}                               200
 //           DELETE /api/v1/admin/categories/{id}       (409 while in use)                   204
@@ -53,18 +56,11 @@
 // without the info dict the private flag cannot be checked). Deleting a catalog torrent in
 // private mode also unregisters it.
 //
-// The form route reads the boundary from the body's first line ("--<boundary>"): the API hands a
-// raw body over without the Content-Type's parameters, so no preamble may precede the first part
-// (browsers and curl -F send none). Once ApiCall carries the Content-Type and a route may take
-// several raw types, POST /api/v1/torrents can take forms itself (multipart_boundary()).
-//
-// Download: JSON {filename, content_type: "application/x-bittorrent", torrent: base64, magnet}.
-// The .torrent is re-encoded by rewrite_torrent_announce() with the caller's passkey in the
-// announce URL in private mode (the info dict's bytes are copied as they are, so the info-hash is
-// unchanged); in the other modes it is the uploaded file. A magnet/ingest entry (no .torrent)
-// answers 404 no_torrent_file; the magnet is in the details. The API answers JSON only today
-// (ApiReply): serving the raw file (and RSS / Torznab XML, catalog_feeds.hpp) needs a raw-body
-// reply in api_router.hpp / api_service.cpp — the next step.
+// Download: the .torrent itself (application/x-bittorrent, Content-Disposition attachment with
+// the torrent's name), in private mode with the caller's passkey written into its announce URL
+// by rewrite_torrent_announce() (the info dict's bytes are copied, so the info-hash is unchanged). A caller whose Accept names
+// application/json and not application/x-bittorrent gets {filename, content_type, torrent
+// (base64), magnet} instead. An entry added by magnet or ingest has no file: 404 no_torrent_file.
 //
 // Who may change what: PATCH and DELETE need the write scope and the caller must be the uploader
 // or an admin (else 403 forbidden). Uploads, edits and deletions are written to the audit log
@@ -93,8 +89,10 @@ namespace shoal::tracker {
 
 class PrivateTracking;
 
-/// Items one POST /api/v1/ingest takes (the JSON body limit, api.max_body_bytes, also applies).
+/// Items one POST /api/v1/ingest takes.
 inline constexpr std::size_t kMaxIngestItems = 100;
+/// Largest ingest body (from a caller with a credential; 100 items with their file lists).
+inline constexpr std::size_t kMaxIngestBodyBytes = 4 * 1024 * 1024;
 
 struct CatalogApiDeps {
   std::filesystem::path database;  ///< the tracker database (the store opens its own connection)
@@ -103,6 +101,9 @@ struct CatalogApiDeps {
   PrivateTracking* private_tracking = nullptr;
   /// Live swarm numbers by swarm key; may be empty (then zeros).
   std::function<SwarmCounts(const Sha1Digest&)> swarm;
+  /// Ingest items per second and burst per user (api.ingest_rate / ingest_burst); rate 0: no limit.
+  double ingest_rate = 0;
+  double ingest_burst = 2000;
 };
 
 /// Opens the catalog store and registers the endpoints above. `accounts` and `deps.private_tracking`

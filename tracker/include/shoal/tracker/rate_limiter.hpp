@@ -34,9 +34,10 @@ public:
   /// per_second of 0 disables the limiter (acquire always allows).
   RateLimiter(double per_second, double burst, std::size_t max_keys = kDefaultRateLimiterKeys);
 
-  /// 0 when the request may go ahead (a token was taken); otherwise the whole seconds (at least
-  /// 1) until one is available — the Retry-After value. A refused request takes no token.
-  std::uint32_t acquire(std::string_view key, RateClock::time_point now);
+  /// 0 when the request may go ahead (`cost` tokens were taken); otherwise the whole seconds (at
+  /// least 1) until they are available — the Retry-After value. A refused request takes no
+  /// token. A cost above the burst is charged as the burst (it could never be allowed otherwise).
+  std::uint32_t acquire(std::string_view key, RateClock::time_point now, double cost = 1.0);
 
   std::size_t tracked_keys() const;
 
