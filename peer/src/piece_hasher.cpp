@@ -18,8 +18,10 @@
 #include <span>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "shoal/proto/merkle.hpp"
+#include "shoal/proto/sha1_pair.hpp"
 #include "sys_error.hpp"
 
 namespace shoal::peer {
@@ -335,6 +337,22 @@ private:
 
   // File data of file `file`: SHA-1 of everything, SHA-256 per 16 KiB block.
   void feed(std::string_view data, std::size_t file) {
+    // Two whole pieces side by side: their SHA-1s at once (sha1_pair.hpp), then the v2 blocks
+    // of each (the pair, at most twice the piece length, is still in the cache).
+    const auto pl = static_cast<std::size_t>(m_pl);
+    while (m_pair_sha1 && m_piece_pos == 0 && data.size() >= 2 * pl) {
+      Sha1Digest first, second;
+      sha1_pair(data.substr(0, pl), data.substr(pl, pl), first, second);
+      for (const Sha1Digest& digest : {first, second}) {
+        if (m_v2) {
+          m_piece_file = file;
+          feed_blocks(data.substr(0, pl));
+        }
+        m_piece_sha1 = digest;
+        data.remove_prefix(pl);
+        advance(m_pl);
+      }
+    }
     // Both digests: alternate over strides that stay in the L1/L2 cache, so the second digest
     // reads what the first one just pulled in (a mapped segment can be megabytes long).
     const std::size_t stride = m_v1 && m_v2 ? kDualDigestStride : data.size();
@@ -394,7 +412,7 @@ private:
 
   void finish_piece() {
     PieceHashes& out = m_shared.out;
-    if (m_v1) out.v1[m_piece] = m_sha1.finish();
+    if (m_v1) out.v1[m_piece] = m_piece_sha1 ? *std::exchange(m_piece_sha1, std::nullopt) : m_sha1.finish();
     if (m_v2) {
       if (m_block_fill > 0) {
         m_leaves.push_back(m_block.finish());
@@ -422,6 +440,10 @@ private:
   const std::size_t m_blocks_per_piece;
   std::unique_ptr<char[], AlignedDeleter> m_buffer;
   Sha1Hasher m_sha1;
+  /// Whether whole-piece pairs are hashed with sha1_pair (v1, on a CPU where that is faster).
+  const bool m_pair_sha1 = m_v1 && sha1_pair_accelerated();
+  /// The current piece's SHA-1 when sha1_pair computed it (m_sha1 then saw none of its bytes).
+  std::optional<Sha1Digest> m_piece_sha1;
   Sha256Hasher m_block;
   Sha256Hasher m_tree;
   std::vector<Sha256Digest> m_leaves;
@@ -473,8 +495,9 @@ expected<PieceHashes, ContentError> hash_pieces(const PieceStream& stream,
   PieceHashes out;
   Shared shared(stream, options, out);
   shared.num_pieces = stream.num_pieces();
-  shared.pieces_per_batch = static_cast<std::size_t>(
-      std::max<std::int64_t>(1, kHashBatchBytes / stream.piece_length));
+  // At least two pieces per batch where SHA-1 goes in pairs, so that large pieces pair too.
+  shared.pieces_per_batch = static_cast<std::size_t>(std::max<std::int64_t>(
+      options.v1 && sha1_pair_accelerated() ? 2 : 1, kHashBatchBytes / stream.piece_length));
   shared.num_batches = (shared.num_pieces + shared.pieces_per_batch - 1) / shared.pieces_per_batch;
   if (options.v1) out.v1.resize(shared.num_pieces);
   if (options.v2) out.v2.resize(shared.num_pieces);

@@ -105,6 +105,50 @@ TEST(PieceHasher, ManyBatchesGiveTheSameResultForEveryThreadCount) {
   EXPECT_EQ(one->v2, four->v2);
 }
 
+// Where SHA-1 runs on pairs of whole pieces (sha1_pair.hpp), every piece still gets its own
+// digest: mapped and read segments, pieces spanning files, an odd piece count, a short last
+// piece, v1 alone and hybrid, piece lengths from 16 KiB to 4 MiB (batches of at least two).
+// Run again with SHOAL_SHA1_PAIR=off by ctest (peer_piece_hasher_test_unpaired).
+TEST(PieceHasher, EveryPieceDigestWithPairedSha1) {
+  TempDir dir{"shoal-hash-"};
+  const std::string a = random_bytes(9 * 1024 * 1024 + 5000, 31);  // mapped (>= kHashMapMinBytes)
+  const std::string b = random_bytes(300 * 1000, 32);              // small segments: pread
+  const std::string c = random_bytes(3 * 1024 * 1024 + 17, 33);
+  write_file(dir / "a", a);
+  write_file(dir / "b", b);
+  write_file(dir / "c", c);
+  const std::string stream = a + b + c;
+  for (std::int64_t pl : {std::int64_t{16384}, std::int64_t{256} * 1024, std::int64_t{4} * 1024 * 1024}) {
+    PieceStream s;
+    s.piece_length = pl;
+    s.files = {{dir / "a", 0, static_cast<std::int64_t>(a.size())},
+               {dir / "b", static_cast<std::int64_t>(a.size()), static_cast<std::int64_t>(b.size())},
+               {dir / "c", static_cast<std::int64_t>(a.size() + b.size()), static_cast<std::int64_t>(c.size())}};
+    s.total_size = static_cast<std::int64_t>(stream.size());
+    for (unsigned threads : {1u, 2u}) {
+      auto h = hash_pieces(s, opts(true, false, threads));
+      ASSERT_TRUE(h) << h.error().message;
+      ASSERT_EQ(h->v1.size(), s.num_pieces());
+      for (std::size_t p = 0; p < h->v1.size(); ++p)
+        ASSERT_EQ(h->v1[p], sha1(std::string_view(stream).substr(p * static_cast<std::size_t>(pl),
+                                                                 static_cast<std::size_t>(pl))))
+            << "piece " << p << " of " << pl << " bytes, " << threads << " threads";
+    }
+  }
+  // Hybrid over one file whose pieces all pair up (v2 needs files on piece boundaries).
+  PieceStream s;
+  s.piece_length = 256 * 1024;
+  s.files = {{dir / "a", 0, static_cast<std::int64_t>(a.size())}};
+  s.total_size = static_cast<std::int64_t>(a.size());
+  auto h = hash_pieces(s, opts(true, true, 2));
+  ASSERT_TRUE(h) << h.error().message;
+  for (std::size_t p = 0; p < h->v1.size(); ++p) {
+    const std::string_view piece = std::string_view(a).substr(p * 262144, 262144);
+    ASSERT_EQ(h->v1[p], sha1(piece)) << p;
+    ASSERT_EQ(h->v2[p], expected_v2_piece(piece, 16)) << p;
+  }
+}
+
 TEST(PieceHasher, V2PieceLayerAndSmallFileRoot) {
   TempDir dir{"shoal-hash-"};
   // Piece length 32 KiB = 2 blocks. "big": 5.5 blocks = 3 pieces (the last has one short block);

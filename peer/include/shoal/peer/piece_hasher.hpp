@@ -33,7 +33,9 @@
 //
 // How: the pieces are cut into batches of about kHashBatchBytes (whole pieces); each of
 // HashOptions::threads workers takes the next batch and hashes it with its own OpenSSL
-// contexts. Results go to per-piece slots, so no ordering or locking is needed. The calling
+// contexts. Results go to per-piece slots, so no ordering or locking is needed. Where
+// sha1_pair() is accelerated (proto/sha1_pair.hpp: x86 SHA extensions), two whole pieces that lie
+// side by side in memory get their SHA-1s at once, and batches hold at least two pieces. The calling
 // thread only reports progress (every HashOptions::progress_interval, from the calling thread,
 // never concurrently). Reading:
 // - With tolerate_read_errors false (creation), a segment of a file of at least
