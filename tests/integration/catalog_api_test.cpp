@@ -9,10 +9,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -34,7 +36,13 @@ using shoal::test::TempDir;
 using namespace shoal::tracker;
 
 const std::filesystem::path kTrackerBin = SHOAL_TRACKER_BIN;
+const std::filesystem::path kShoalBin = SHOAL_CLI_BIN;
 constexpr const char* kPassword = "velvet-otter-cactus";
+
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 std::string corpus(const std::string& name) {
   std::ifstream in(std::string(SHOAL_TESTDATA_DIR) + "/torrents/" + name, std::ios::binary);
@@ -462,6 +470,155 @@ TEST(CatalogApiProcess, IngestTakesLargeBatchesAndIsRateLimitedPerItem) {
   ASSERT_EQ(fits.status, 200) << fits.body;
   EXPECT_EQ(fits.js()["created"], 40);
   EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?total=1").js()["total"], 140);
+}
+
+// Every torrent of the shared corpus: what libtorrent loads (the manifest) and proto loads too is
+// filed with the manifest's hashes, its real files (pad files are not listed) and their size, and
+// downloads byte for byte; the rest is
+// refused (400) and adds nothing — libtorrent's rejections, and the unsafe paths it sanitises
+// where proto refuses (tests/proto/metainfo_test.cpp lists those deliberate differences).
+TEST(CatalogApiProcess, EveryCorpusTorrentIsFiledWithItsHashesOrRefused) {
+  TempDir dir;
+  Tracker t(dir);
+  const std::string alice = t.user("alice");
+  std::ifstream in(std::string(SHOAL_TESTDATA_DIR) + "/torrents/manifest.json");
+  const json manifest = json::parse(in, nullptr, false);
+  ASSERT_TRUE(manifest.is_array());
+  std::set<std::string> filed;  // hashes seen: a second file with the same hash is "known"
+  std::size_t loadable = 0, refused = 0;
+  for (const auto& m : manifest) {
+    const std::string name = m["file"];
+    const std::string bytes = corpus(name);
+    auto r = t.upload(alice, bytes);
+    const bool proto_loads = shoal::parse_metainfo(bytes).has_value();
+    if (!m["loads"].get<bool>()) {
+      EXPECT_FALSE(proto_loads) << name;
+    }
+    if (!m["loads"].get<bool>() || !proto_loads) {
+      EXPECT_EQ(r.status, 400) << name << ": " << r.body;
+      ++refused;
+      continue;
+    }
+    ++loadable;
+    const std::string key = m["v1"].is_string() ? m["v1"].get<std::string>() : m["v2"].get<std::string>();
+    const bool first = filed.insert(key).second;
+    ASSERT_EQ(r.status, first ? 201 : 200) << name << ": " << r.body;
+    const json answer = r.js();
+    const json& got = answer["torrent"];
+    EXPECT_EQ(got["info_hash_v1"], m["v1"]) << name;
+    if (first) {
+      EXPECT_EQ(got["info_hash_v2"], m["v2"]) << name;
+      // The catalog lists what a download writes: files without BEP 47 padding, their total size.
+      const auto meta = shoal::parse_metainfo(bytes);
+      const auto real_files = std::count_if(meta->files().begin(), meta->files().end(),
+                                            [](const shoal::FileEntry& f) { return !f.pad; });
+      EXPECT_EQ(got["file_count"], real_files) << name;
+      EXPECT_EQ(got["size"], meta->payload_size()) << name;
+      EXPECT_LE(got["size"].get<std::int64_t>(), m["total_size"].get<std::int64_t>()) << name;
+      auto dl = t.call("GET", "/api/v1/torrents/" + std::to_string(got["id"].get<std::int64_t>()) + "/download");
+      EXPECT_EQ(dl.status, 200) << name;
+      EXPECT_TRUE(dl.body == bytes) << name << ": the download differs from the upload";
+    }
+  }
+  EXPECT_GT(loadable, 20u);
+  EXPECT_GT(refused, 10u);
+  auto all = t.call("GET", "/api/v1/torrents/search?total=1&limit=100");
+  EXPECT_EQ(all.js()["total"], filed.size());
+}
+
+// Torrents made by `shoal create` (v1, v2, hybrid) upload, are found by a word of their name and
+// come back byte for byte.
+TEST(CatalogApiProcess, ShoalCreateTorrentsUploadSearchAndDownload) {
+  TempDir dir;
+  Tracker t(dir);
+  const std::string alice = t.user("alice");
+  std::filesystem::create_directories(dir / "Some.Album.2024.FLAC");
+  for (int i = 0; i < 3; ++i)
+    dir.write_file("Some.Album.2024.FLAC/0" + std::to_string(i) + " Track.flac", std::string(70000 + i * 1000, static_cast<char>('a' + i)));
+  int uploaded = 0;
+  for (const std::string mode : {"--v1", "--v2", "--hybrid"}) {
+    const auto out = dir / ("album" + mode + ".torrent");
+    auto child = ChildProcess::spawn(kShoalBin, {"create", (dir / "Some.Album.2024.FLAC").string(), mode, "--announce",
+                                                 "http://127.0.0.1:1/announce", "-o", out.string()});
+    ASSERT_EQ(child.wait_exit(30s), 0) << child.describe();
+    const std::string bytes = read_all(out);
+    auto meta = shoal::parse_metainfo(bytes);
+    ASSERT_TRUE(meta) << mode;
+    auto r = t.upload(alice, bytes, "?category=3040&tags=flac");
+    ASSERT_EQ(r.status, 201) << mode << ": " << r.body;
+    ++uploaded;
+    const json answer = r.js();
+    const json& got = answer["torrent"];
+    const auto& ih = meta->info_hash();
+    EXPECT_EQ(got["info_hash_v1"], ih.v1 ? json(ih.v1->hex()) : json(nullptr)) << mode;
+    EXPECT_EQ(got["info_hash_v2"], ih.v2 ? json(ih.v2->hex()) : json(nullptr)) << mode;
+    EXPECT_EQ(got["file_count"], 3) << mode;
+    auto dl = t.call("GET", "/api/v1/torrents/" + std::to_string(got["id"].get<std::int64_t>()) + "/download");
+    EXPECT_TRUE(dl.body == bytes) << mode;
+  }
+  auto found = t.call("GET", "/api/v1/torrents/search?q=album&category=3000");
+  ASSERT_EQ(found.status, 200);
+  EXPECT_EQ(found.js()["torrents"].size(), static_cast<std::size_t>(uploaded));
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=track").js()["torrents"].size(), 3u);  // file names
+}
+
+// Who may call each catalog endpoint, public and private mode: no credential, a key with only
+// the read scope, a key with only ingest, another member, the uploader, an admin.
+TEST(CatalogApiProcess, AuthorizationOfEveryCatalogEndpoint) {
+  for (const bool private_mode : {false, true}) {
+    SCOPED_TRACE(private_mode ? "private mode" : "public mode");
+    TempDir dir;
+    Tracker t(dir, private_mode ? "[tracker]\nmode = \"private\"\n" : "");
+    const std::string admin = t.user("admin");
+    const std::string alice = t.user("alice"), bob = t.user("bob");  // registration is open here
+    auto key = [&](const char* scope) {
+      auto r = t.call("POST", "/api/v1/me/keys", json{{"name", scope}, {"scopes", {scope}}}.dump(), bearer(alice));
+      EXPECT_EQ(r.status, 201) << r.body;
+      return r.js().value("key", "");
+    };
+    const std::string read_key = key("read"), ingest_key = key("ingest");
+    const std::string file =
+        make_torrent("Authz Test", private_mode, "http://127.0.0.1:" + std::to_string(t.port()) + "/announce");
+    auto up = t.upload(alice, file);
+    ASSERT_EQ(up.status, 201) << up.body;
+    const std::string id = std::to_string(up.js()["torrent"]["id"].get<std::int64_t>());
+
+    struct Case {
+      std::string method, path, body;
+      int anonymous, reader, ingester, other, owner_or_admin;
+    };
+    const int browse_anon = private_mode ? 401 : 200;
+    const int ingest_ok = private_mode ? 400 : 200;  // private mode refuses ingest entries (400)
+    const std::vector<Case> cases = {
+        {"GET", "/api/v1/torrents/search?q=authz", "", browse_anon, 200, 403, 200, 200},
+        {"GET", "/api/v1/torrents/latest", "", browse_anon, 200, 403, 200, 200},
+        {"GET", "/api/v1/categories", "", browse_anon, 200, 403, 200, 200},
+        {"GET", "/api/v1/torrents/" + id, "", browse_anon, 200, 403, 200, 200},
+        {"GET", "/api/v1/torrents/" + id + "/download", "", browse_anon, 200, 403, 200, 200},
+        {"PATCH", "/api/v1/torrents/" + id, R"({"description":"x"})", 401, 403, 403, 403, 200},
+        {"POST", "/api/v1/ingest", R"({"items":[{"info_hash_v1":"1111111111111111111111111111111111111111","name":"i"}]})",
+         401, 403, ingest_ok, ingest_ok, ingest_ok},
+        {"POST", "/api/v1/admin/categories", R"({"id":7999,"name":"Other/Test"})", 401, 403, 403, 403, -1},
+        {"DELETE", "/api/v1/torrents/" + id, "", 401, 403, 403, 403, 204},
+    };
+    // In public mode a reader key is not looked at for browsing; ingest scope alone does not
+    // browse in private mode only.
+    for (const auto& c : cases) {
+      SCOPED_TRACE(c.method + " " + c.path);
+      const int ingester = !private_mode && c.method == "GET" ? 200 : c.ingester;
+      EXPECT_EQ(t.call(c.method, c.path, c.body).status, c.anonymous);
+      EXPECT_EQ(t.call(c.method, c.path, c.body, bearer(read_key)).status, c.reader);
+      EXPECT_EQ(t.call(c.method, c.path, c.body, bearer(ingest_key)).status, ingester);
+      EXPECT_EQ(t.call(c.method, c.path, c.body, bearer(bob)).status, c.other);
+      if (c.owner_or_admin == -1) {  // admins only: the uploader is refused, an admin is not
+        EXPECT_EQ(t.call(c.method, c.path, c.body, bearer(alice)).status, 403);
+        EXPECT_EQ(t.call(c.method, c.path, c.body, bearer(admin)).status, 201);
+      } else {
+        EXPECT_EQ(t.call(c.method, c.path, c.body, bearer(c.method == "DELETE" ? admin : alice)).status,
+                  c.owner_or_admin);
+      }
+    }
+  }
 }
 
 TEST(CatalogApiProcess, AdminsManageCategories) {
