@@ -3,11 +3,16 @@
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/announce_entry.hpp>
+#include <libtorrent/bdecode.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/entry.hpp>
 #include <libtorrent/magnet_uri.hpp>
+#include <libtorrent/peer_info.hpp>
 #include <libtorrent/posix_disk_io.hpp>
 #include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
+#include <libtorrent/session_stats.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_handle.hpp>
 #include <libtorrent/torrent_info.hpp>
@@ -19,7 +24,9 @@
 #include <exception>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include "shoal/proto/magnet.hpp"
@@ -33,6 +40,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto kListenWait = std::chrono::seconds(5);
+// Our key in the resume file: libtorrent's resume data has no queue position.
+constexpr const char* kQueuePositionKey = "shoal-queue-position";
+
+std::string key_of(const InfoHash& id) { return id.tracker_id().hex(); }
 
 InfoHash to_info_hash(const lt::info_hash_t& ih) {
   InfoHash out;
@@ -94,6 +105,7 @@ const char* to_string(TorrentState state) noexcept {
     case TorrentState::downloading: return "downloading";
     case TorrentState::finished: return "finished";
     case TorrentState::seeding: return "seeding";
+    case TorrentState::queued: return "queued";
     case TorrentState::unknown: break;
   }
   return "unknown";
@@ -108,6 +120,12 @@ const char* to_string(EventKind kind) noexcept {
     case EventKind::tracker_error: return "tracker error";
     case EventKind::metadata_received: return "metadata received";
     case EventKind::removed: return "removed";
+    case EventKind::paused: return "paused";
+    case EventKind::resumed: return "resumed";
+    case EventKind::state_changed: return "state changed";
+    case EventKind::storage_moved: return "storage moved";
+    case EventKind::storage_move_failed: return "storage move failed";
+    case EventKind::checked: return "checked";
   }
   return "unknown";
 }
@@ -129,6 +147,11 @@ struct Node::Impl {
   NodeSettings settings;
   std::unique_ptr<lt::session> session;
   std::deque<Event> pending;
+  // Torrents the user wants outside the queue (AddTorrentParams::auto_managed = false), by
+  // key_of(); resume() keeps them unmanaged.
+  std::set<std::string> forced;
+  // Of those, the ones still in their initial check (auto-managed until torrent_checked_alert).
+  std::set<std::string> unmanage_after_check;
 
   lt::torrent_handle find(const InfoHash& id) const {
     for (const lt::torrent_handle& h : session->get_torrents()) {
@@ -205,6 +228,40 @@ struct Node::Impl {
       ev.info_hash = to_info_hash(rm->info_hashes);
       return ev;
     }
+    if (const auto* p = lt::alert_cast<lt::torrent_paused_alert>(a)) {
+      ev.kind = EventKind::paused;
+      ev.info_hash = to_info_hash(p->handle.info_hashes());
+      return ev;
+    }
+    if (const auto* r = lt::alert_cast<lt::torrent_resumed_alert>(a)) {
+      ev.kind = EventKind::resumed;
+      ev.info_hash = to_info_hash(r->handle.info_hashes());
+      return ev;
+    }
+    if (const auto* sc = lt::alert_cast<lt::state_changed_alert>(a)) {
+      ev.kind = EventKind::state_changed;
+      ev.info_hash = to_info_hash(sc->handle.info_hashes());
+      ev.state = to_state(sc->state);
+      return ev;
+    }
+    if (const auto* mv = lt::alert_cast<lt::storage_moved_alert>(a)) {
+      ev.kind = EventKind::storage_moved;
+      ev.info_hash = to_info_hash(mv->handle.info_hashes());
+      ev.message = mv->storage_path();
+      return ev;
+    }
+    if (const auto* mf = lt::alert_cast<lt::storage_moved_failed_alert>(a)) {
+      ev.kind = EventKind::storage_move_failed;
+      ev.info_hash = to_info_hash(mf->handle.info_hashes());
+      ev.message = std::string(lt::operation_name(mf->op)) + ": " + mf->error.message();
+      if (mf->file_path() && *mf->file_path()) ev.message += std::string(" (") + mf->file_path() + ")";
+      return ev;
+    }
+    if (const auto* ck = lt::alert_cast<lt::torrent_checked_alert>(a)) {
+      ev.kind = EventKind::checked;
+      ev.info_hash = to_info_hash(ck->handle.info_hashes());
+      return ev;
+    }
     if (const auto* lf = lt::alert_cast<lt::listen_failed_alert>(a)) {
       ev.kind = EventKind::error;
       ev.message = "listen on " + lf->address.to_string() + ":" + std::to_string(lf->port) + ": " +
@@ -214,15 +271,32 @@ struct Node::Impl {
     return std::nullopt;
   }
 
+  // Every popped alert goes through here (poll, save_resume_data, session_totals): side effects
+  // first, then the event is queued for poll().
+  void handle(const lt::alert* a) {
+    if (const auto* ck = lt::alert_cast<lt::torrent_checked_alert>(a)) {
+      const InfoHash id = to_info_hash(ck->handle.info_hashes());
+      if (unmanage_after_check.erase(key_of(id)) > 0 && ck->handle.is_valid()) {
+        ck->handle.unset_flags(lt::torrent_flags::auto_managed);
+        ck->handle.resume();
+      }
+    }
+    if (auto ev = convert(a)) pending.push_back(std::move(*ev));
+  }
+
   void drain_into_pending() {
     std::vector<lt::alert*> alerts;
     session->pop_alerts(&alerts);
-    for (const lt::alert* a : alerts) {
-      if (auto ev = convert(a)) pending.push_back(std::move(*ev));
-    }
+    for (const lt::alert* a : alerts) handle(a);
   }
 
   void load_resume_files() {
+    struct Loaded {
+      std::int64_t queue_position;
+      lt::add_torrent_params atp;
+      fs::path file;
+    };
+    std::vector<Loaded> loaded;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(settings.state_dir, ec)) {
       if (entry.path().extension() != ".resume") continue;
@@ -230,10 +304,40 @@ struct Node::Impl {
       std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       lt::error_code lec;
       lt::add_torrent_params atp = lt::read_resume_data(bytes, lec);
-      if (!lec) session->add_torrent(std::move(atp), lec);
       if (lec) {
         pending.push_back(Event{EventKind::error, {},
-                                "resume file " + entry.path().string() + ": " + lec.message(), {}, 0});
+                                "resume file " + entry.path().string() + ": " + lec.message(), {}, 0,
+                                TorrentState::unknown});
+        continue;
+      }
+      std::int64_t pos = -1;
+      lt::error_code bec;
+      const lt::bdecode_node root = lt::bdecode(bytes, bec);
+      if (!bec && root.type() == lt::bdecode_node::dict_t) pos = root.dict_find_int_value(kQueuePositionKey, -1);
+      loaded.push_back(Loaded{pos, std::move(atp), entry.path()});
+    }
+    // Re-add in the saved queue order (torrents outside the queue last, by added time), so the
+    // queue positions come back.
+    std::stable_sort(loaded.begin(), loaded.end(), [](const Loaded& x, const Loaded& y) {
+      return std::make_tuple(x.queue_position < 0, x.queue_position, x.atp.added_time) <
+             std::make_tuple(y.queue_position < 0, y.queue_position, y.atp.added_time);
+    });
+    for (Loaded& l : loaded) {
+      const bool unmanaged_running = !(l.atp.flags & lt::torrent_flags::auto_managed) &&
+                                     !(l.atp.flags & lt::torrent_flags::paused);
+      const InfoHash id = to_info_hash(l.atp.info_hashes);
+      if (unmanaged_running) {
+        // See add_torrent(): the check only runs auto-managed.
+        l.atp.flags |= lt::torrent_flags::auto_managed;
+        forced.insert(key_of(id));
+        unmanage_after_check.insert(key_of(id));
+      }
+      lt::error_code lec;
+      session->add_torrent(std::move(l.atp), lec);
+      if (lec) {
+        pending.push_back(Event{EventKind::error, id,
+                                "resume file " + l.file.string() + ": " + lec.message(), {}, 0,
+                                TorrentState::unknown});
       }
     }
   }
@@ -268,6 +372,12 @@ expected<std::unique_ptr<Node>, std::string> Node::create(NodeSettings settings)
                 s.allow_multiple_connections_per_ip);
     sp.set_int(lt::settings_pack::download_rate_limit, s.download_rate_limit);
     sp.set_int(lt::settings_pack::upload_rate_limit, s.upload_rate_limit);
+    if (s.active_downloads < -1 || s.active_seeds < -1 || s.active_limit < -1) {
+      return shoal::unexpected<std::string>("queue limits must be -1 (unlimited) or more");
+    }
+    sp.set_int(lt::settings_pack::active_downloads, s.active_downloads);
+    sp.set_int(lt::settings_pack::active_seeds, s.active_seeds);
+    sp.set_int(lt::settings_pack::active_limit, s.active_limit);
     sp.set_int(lt::settings_pack::alert_mask,
                static_cast<int>(static_cast<std::uint32_t>(
                    lt::alert_category::error | lt::alert_category::status |
@@ -375,19 +485,26 @@ expected<InfoHash, std::string> Node::add_torrent(const AddTorrentParams& params
 
     atp.save_path = params.save_path.string();
     // A paused torrent must not be auto-managed, or the queue would resume it. Others stay
-    // auto-managed: libtorrent 2.0.8 leaves a non-auto-managed torrent's initial check pending.
+    // auto-managed: libtorrent 2.0.8 leaves a non-auto-managed torrent's initial check pending,
+    // so one that should run outside the queue is taken out of it when its check ends.
     if (params.paused) {
       atp.flags &= ~lt::torrent_flags::auto_managed;
       atp.flags |= lt::torrent_flags::paused;
     }
     if (params.seed_mode) atp.flags |= lt::torrent_flags::seed_mode;
+    if (params.sequential) atp.flags |= lt::torrent_flags::sequential_download;
     for (std::uint8_t p : params.file_priorities) atp.file_priorities.push_back(lt::download_priority_t{p});
     atp.download_limit = params.download_rate_limit;
     atp.upload_limit = params.upload_rate_limit;
     lt::error_code ec;
     lt::torrent_handle h = m_impl->session->add_torrent(std::move(atp), ec);
     if (ec) return shoal::unexpected<std::string>("add torrent: " + ec.message());
-    return to_info_hash(h.info_hashes());
+    const InfoHash added = to_info_hash(h.info_hashes());
+    if (!params.auto_managed) {
+      m_impl->forced.insert(key_of(added));
+      if (!params.paused) m_impl->unmanage_after_check.insert(key_of(added));
+    }
+    return added;
   } catch (const std::exception& e) {
     return shoal::unexpected<std::string>(exception_message(e));
   }
@@ -400,6 +517,8 @@ expected<void, std::string> Node::remove_torrent(const InfoHash& id, RemoveData 
     const InfoHash full = to_info_hash(h->info_hashes());
     m_impl->session->remove_torrent(*h, data == RemoveData::remove ? lt::session::delete_files
                                                                     : lt::remove_flags_t{});
+    m_impl->forced.erase(key_of(full));
+    m_impl->unmanage_after_check.erase(key_of(full));
     if (!m_impl->settings.state_dir.empty()) {
       std::error_code ec;
       fs::remove(m_impl->resume_path(full), ec);
@@ -426,7 +545,9 @@ expected<void, std::string> Node::resume(const InfoHash& id) {
   try {
     auto h = m_impl->need(id);
     if (!h) return shoal::unexpected<std::string>(h.error());
-    h->set_flags(lt::torrent_flags::auto_managed);
+    if (m_impl->forced.count(key_of(to_info_hash(h->info_hashes()))) == 0) {
+      h->set_flags(lt::torrent_flags::auto_managed);
+    }
     h->resume();
     return {};
   } catch (const std::exception& e) {
@@ -503,13 +624,233 @@ expected<void, std::string> Node::add_peer(const InfoHash& id, const std::string
   }
 }
 
+RateLimits Node::global_rate_limits() const {
+  const lt::settings_pack sp = m_impl->session->get_settings();
+  return RateLimits{sp.get_int(lt::settings_pack::download_rate_limit),
+                    sp.get_int(lt::settings_pack::upload_rate_limit)};
+}
+
+expected<void, std::string> Node::set_queue_limits(const QueueLimits& limits) {
+  if (limits.active_downloads < -1 || limits.active_seeds < -1 || limits.active_limit < -1) {
+    return shoal::unexpected<std::string>("queue limits must be -1 (unlimited) or more");
+  }
+  try {
+    lt::settings_pack sp;
+    sp.set_int(lt::settings_pack::active_downloads, limits.active_downloads);
+    sp.set_int(lt::settings_pack::active_seeds, limits.active_seeds);
+    sp.set_int(lt::settings_pack::active_limit, limits.active_limit);
+    m_impl->session->apply_settings(std::move(sp));
+    return {};
+  } catch (const std::exception& e) {
+    return shoal::unexpected<std::string>(exception_message(e));
+  }
+}
+
+QueueLimits Node::queue_limits() const {
+  const lt::settings_pack sp = m_impl->session->get_settings();
+  return QueueLimits{sp.get_int(lt::settings_pack::active_downloads),
+                     sp.get_int(lt::settings_pack::active_seeds),
+                     sp.get_int(lt::settings_pack::active_limit)};
+}
+
+expected<int, std::string> Node::queue_position(const InfoHash& id) const {
+  try {
+    auto h = m_impl->need(id);
+    if (!h) return shoal::unexpected<std::string>(h.error());
+    const int pos = static_cast<int>(h->queue_position());
+    return pos < 0 ? -1 : pos;
+  } catch (const std::exception& e) {
+    return shoal::unexpected<std::string>(exception_message(e));
+  }
+}
+
+expected<void, std::string> Node::queue_move(const InfoHash& id, QueueMove move) {
+  try {
+    auto h = m_impl->need(id);
+    if (!h) return shoal::unexpected<std::string>(h.error());
+    switch (move) {
+      case QueueMove::up: h->queue_position_up(); break;
+      case QueueMove::down: h->queue_position_down(); break;
+      case QueueMove::top: h->queue_position_top(); break;
+      case QueueMove::bottom: h->queue_position_bottom(); break;
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return shoal::unexpected<std::string>(exception_message(e));
+  }
+}
+
+expected<void, std::string> Node::reannounce(const InfoHash& id) {
+  try {
+    auto h = m_impl->need(id);
+    if (!h) return shoal::unexpected<std::string>(h.error());
+    h->force_reannounce();
+    if (m_impl->settings.enable_dht) h->force_dht_announce();
+    return {};
+  } catch (const std::exception& e) {
+    return shoal::unexpected<std::string>(exception_message(e));
+  }
+}
+
+expected<void, std::string> Node::set_sequential(const InfoHash& id, bool sequential) {
+  try {
+    auto h = m_impl->need(id);
+    if (!h) return shoal::unexpected<std::string>(h.error());
+    if (sequential) {
+      h->set_flags(lt::torrent_flags::sequential_download);
+    } else {
+      h->unset_flags(lt::torrent_flags::sequential_download);
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return shoal::unexpected<std::string>(exception_message(e));
+  }
+}
+
+expected<void, std::string> Node::move_storage(const InfoHash& id, const fs::path& new_save_path) {
+  try {
+    auto h = m_impl->need(id);
+    if (!h) return shoal::unexpected<std::string>(h.error());
+    if (new_save_path.empty()) return shoal::unexpected<std::string>("empty save path");
+    std::error_code ec;
+    const fs::path target = fs::absolute(new_save_path, ec);
+    if (ec) return shoal::unexpected<std::string>("save path " + new_save_path.string() + ": " + ec.message());
+    h->move_storage(target.string(), lt::move_flags_t::always_replace_files);
+    return {};
+  } catch (const std::exception& e) {
+    return shoal::unexpected<std::string>(exception_message(e));
+  }
+}
+
+expected<std::vector<TrackerInfo>, std::string> Node::trackers(const InfoHash& id) const {
+  try {
+    auto h = m_impl->need(id);
+    if (!h) return shoal::unexpected<std::string>(h.error());
+    const auto now = lt::clock_type::now();
+    std::vector<TrackerInfo> out;
+    for (const lt::announce_entry& ae : h->trackers()) {
+      TrackerInfo t;
+      t.url = ae.url;
+      t.tier = ae.tier;
+      bool updating = false, working = false;
+      std::string error, message;
+      for (const lt::announce_endpoint& ep : ae.endpoints) {
+        for (const lt::announce_infohash& aih : ep.info_hashes) {
+          if (aih.updating) updating = true;
+          if (aih.last_error) {
+            error = aih.message.empty() ? aih.last_error.message() : aih.message;
+          } else if (aih.start_sent) {
+            working = true;
+            if (!aih.message.empty()) message = aih.message;
+          }
+          t.fails = std::max(t.fails, static_cast<int>(aih.fails));
+          if (aih.next_announce > now) {
+            const auto secs = std::chrono::duration_cast<std::chrono::seconds>(aih.next_announce - now).count();
+            if (t.next_announce_seconds < 0 || secs < t.next_announce_seconds) t.next_announce_seconds = secs;
+          }
+          t.scrape_seeds = std::max(t.scrape_seeds, aih.scrape_complete);
+          t.scrape_leechers = std::max(t.scrape_leechers, aih.scrape_incomplete);
+        }
+      }
+      if (updating) {
+        t.status = "updating";
+      } else if (working) {
+        t.status = "working";
+      } else if (!error.empty()) {
+        t.status = "error";
+      } else {
+        t.status = "not contacted";
+      }
+      t.message = !error.empty() ? error : message;
+      out.push_back(std::move(t));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return shoal::unexpected<std::string>(exception_message(e));
+  }
+}
+
+expected<std::vector<PeerInfo>, std::string> Node::peers(const InfoHash& id) const {
+  try {
+    auto h = m_impl->need(id);
+    if (!h) return shoal::unexpected<std::string>(h.error());
+    std::vector<lt::peer_info> infos;
+    h->get_peer_info(infos);
+    std::vector<PeerInfo> out;
+    for (const lt::peer_info& pi : infos) {
+      PeerInfo p;
+      p.address = pi.ip.address().to_string();
+      p.port = pi.ip.port();
+      p.client = pi.client;
+      p.progress = static_cast<double>(pi.progress);
+      p.download_rate = pi.payload_down_speed;
+      p.upload_rate = pi.payload_up_speed;
+      p.seed = static_cast<bool>(pi.flags & lt::peer_info::seed);
+      p.encrypted = static_cast<bool>(pi.flags & (lt::peer_info::rc4_encrypted | lt::peer_info::plaintext_encrypted));
+      p.incoming = !(pi.flags & lt::peer_info::outgoing_connection);
+      p.utp = static_cast<bool>(pi.flags & lt::peer_info::utp_socket);
+      out.push_back(std::move(p));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return shoal::unexpected<std::string>(exception_message(e));
+  }
+}
+
+expected<SessionTotals, std::string> Node::session_totals(std::chrono::milliseconds timeout) {
+  try {
+    static const int recv_idx = lt::find_metric_idx("net.recv_payload_bytes");
+    static const int sent_idx = lt::find_metric_idx("net.sent_payload_bytes");
+    static const int dht_idx = lt::find_metric_idx("dht.dht_nodes");
+    static const int peers_idx = lt::find_metric_idx("peer.num_peers_connected");
+    SessionTotals out;
+    for (const lt::torrent_handle& h : m_impl->session->get_torrents()) {
+      const lt::torrent_status st = h.status(lt::status_flags_t{});
+      out.download_rate += st.download_payload_rate;
+      out.upload_rate += st.upload_payload_rate;
+      ++out.num_torrents;
+    }
+    m_impl->session->post_session_stats();
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return shoal::unexpected<std::string>("session stats: timed out");
+      m_impl->session->wait_for_alert(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+      std::vector<lt::alert*> alerts;
+      m_impl->session->pop_alerts(&alerts);
+      bool got = false;
+      for (const lt::alert* a : alerts) {
+        if (const auto* stats = lt::alert_cast<lt::session_stats_alert>(a)) {
+          const lt::span<const std::int64_t> c = stats->counters();
+          auto at = [&](int idx) -> std::int64_t { return idx >= 0 && idx < c.size() ? c[idx] : 0; };
+          out.total_downloaded = at(recv_idx);
+          out.total_uploaded = at(sent_idx);
+          out.dht_nodes = static_cast<int>(at(dht_idx));
+          out.num_peers = static_cast<int>(at(peers_idx));
+          got = true;
+        } else {
+          m_impl->handle(a);
+        }
+      }
+      if (got) return out;
+    }
+  } catch (const std::exception& e) {
+    return shoal::unexpected<std::string>(exception_message(e));
+  }
+}
+
 namespace {
 TorrentStatus to_status(const lt::torrent_status& st) {
   TorrentStatus out;
   out.info_hash = to_info_hash(st.info_hashes);
   out.name = st.name;
   out.state = to_state(st.state);
-  out.paused = static_cast<bool>(st.flags & lt::torrent_flags::paused);
+  const bool paused = static_cast<bool>(st.flags & lt::torrent_flags::paused);
+  out.auto_managed = static_cast<bool>(st.flags & lt::torrent_flags::auto_managed);
+  // libtorrent's queue pauses auto-managed torrents; a user's pause also clears auto-managed.
+  out.paused = paused && !out.auto_managed;
+  if (paused && out.auto_managed) out.state = TorrentState::queued;
+  out.sequential = static_cast<bool>(st.flags & lt::torrent_flags::sequential_download);
   out.has_metadata = st.has_metadata;
   out.progress = static_cast<double>(st.progress);
   out.download_rate = st.download_payload_rate;
@@ -524,6 +865,31 @@ TorrentStatus to_status(const lt::torrent_status& st) {
   out.total_downloaded = st.total_payload_download;
   out.save_path = st.save_path;
   if (st.errc) out.error = st.errc.message();
+  const std::int64_t left = st.total_wanted - st.total_wanted_done;
+  if (st.has_metadata && left <= 0) {
+    out.eta_seconds = 0;
+  } else if (st.has_metadata && st.download_payload_rate > 0) {
+    out.eta_seconds = (left + st.download_payload_rate - 1) / st.download_payload_rate;
+  }
+  out.all_time_upload = st.all_time_upload;
+  out.all_time_download = st.all_time_download;
+  if (st.total_wanted_done > 0) {
+    out.ratio = static_cast<double>(st.all_time_upload) / static_cast<double>(st.total_wanted_done);
+  }
+  out.added_time = static_cast<std::int64_t>(st.added_time);
+  out.completion_time = static_cast<std::int64_t>(st.completed_time);
+  out.active_time = st.active_duration.count();
+  out.seeding_time = st.seeding_duration.count();
+  out.queue_position = static_cast<int>(st.queue_position);
+  if (out.queue_position < 0) out.queue_position = -1;
+  if (auto ti = st.torrent_file.lock()) {
+    const lt::file_storage& files = ti->files();
+    for (lt::file_index_t i : files.file_range()) {
+      if (files.pad_file_at(i)) continue;
+      ++out.num_files;
+      out.total_size += files.file_size(i);
+    }
+  }
   return out;
 }
 }  // namespace
@@ -532,7 +898,8 @@ expected<TorrentStatus, std::string> Node::status(const InfoHash& id) const {
   try {
     auto h = m_impl->need(id);
     if (!h) return shoal::unexpected<std::string>(h.error());
-    return to_status(h->status());
+    return to_status(h->status(lt::torrent_handle::query_torrent_file | lt::torrent_handle::query_name |
+                               lt::torrent_handle::query_save_path));
   } catch (const std::exception& e) {
     return shoal::unexpected<std::string>(exception_message(e));
   }
@@ -559,7 +926,9 @@ std::vector<TorrentStatus> Node::statuses() const {
   std::vector<TorrentStatus> out;
   for (const lt::torrent_handle& h : m_impl->session->get_torrents()) {
     try {
-      out.push_back(to_status(h.status()));
+      out.push_back(to_status(h.status(lt::torrent_handle::query_torrent_file |
+                                       lt::torrent_handle::query_name |
+                                       lt::torrent_handle::query_save_path)));
     } catch (const std::exception&) {
       // removed concurrently: skip
     }
@@ -601,7 +970,12 @@ expected<int, std::string> Node::save_resume_data(std::chrono::milliseconds time
           --outstanding;
           const InfoHash id = to_info_hash(saved->params.info_hashes);
           if (id.empty()) continue;
-          const std::vector<char> buf = lt::write_resume_data_buf(saved->params);
+          lt::entry resume = lt::write_resume_data(saved->params);
+          if (saved->handle.is_valid()) {
+            resume[kQueuePositionKey] = static_cast<std::int64_t>(saved->handle.queue_position());
+          }
+          std::vector<char> buf;
+          lt::bencode(std::back_inserter(buf), resume);
           if (write_file_atomic(m_impl->resume_path(id), buf)) {
             ++written;
           } else {
@@ -610,8 +984,8 @@ expected<int, std::string> Node::save_resume_data(std::chrono::milliseconds time
         } else if (const auto* failed = lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
           --outstanding;
           errors += "; " + failed->error.message();
-        } else if (auto ev = m_impl->convert(a)) {
-          m_impl->pending.push_back(std::move(*ev));
+        } else {
+          m_impl->handle(a);
         }
       }
     }

@@ -432,4 +432,354 @@ TEST_F(NodeTest, ForceRecheckFindsCorruptedData) {
   EXPECT_GT(st->total_done, 0);
 }
 
+// --- queueing, per-torrent operations, lasting statistics (node.hpp's daemon-facing API) ---
+
+// A single-file torrent of `size` random bytes at dir/<name>.bin, made with libtorrent's creator.
+std::string make_single_file_torrent(const fs::path& dir, const std::string& name, std::size_t size,
+                                     std::uint32_t seed, const std::string& tracker = {}) {
+  write_file(dir / (name + ".bin"), random_bytes(size, seed));
+  lt::file_storage files;
+  lt::add_files(files, (dir / (name + ".bin")).string());
+  lt::create_torrent ct(files, 32 * 1024);
+  if (!tracker.empty()) ct.add_tracker(tracker);
+  lt::set_piece_hashes(ct, dir.string());
+  std::vector<char> buf;
+  lt::bencode(std::back_inserter(buf), ct.generate());
+  return std::string(buf.begin(), buf.end());
+}
+
+std::unique_ptr<Node> make_queue_node(int active_downloads) {
+  NodeSettings s = NodeSettings::loopback_test(0);
+  s.active_downloads = active_downloads;
+  auto node = Node::create(s);
+  EXPECT_TRUE(node.has_value()) << (node ? "" : node.error());
+  return node ? std::move(*node) : nullptr;
+}
+
+bool has_event_for(const std::vector<shoal::peer::Event>& events, EventKind kind, const shoal::InfoHash& id) {
+  for (const auto& e : events)
+    if (e.kind == kind && e.info_hash.tracker_id() == id.tracker_id()) return true;
+  return false;
+}
+
+TEST_F(NodeTest, QueueHoldsSecondDownloadUntilFirstCompletes) {
+  const std::string other = make_single_file_torrent(m_dir / "seed", "other", 1024 * 1024 + 5, 9);
+  auto other_id = m_seed->add_torrent(torrent_params(other, m_dir / "seed"));
+  ASSERT_TRUE(other_id.has_value()) << other_id.error();
+  wait_until(*m_seed, [&] { return m_seed->status(*other_id)->state == TorrentState::seeding; }, 30s);
+
+  auto leech = make_queue_node(1);
+  ASSERT_TRUE(leech);
+  EXPECT_EQ(leech->queue_limits().active_downloads, 1);
+  ASSERT_TRUE(leech->add_torrent(torrent_params(m_torrent, m_dir / "leech")).has_value());
+  ASSERT_TRUE(leech->add_torrent(torrent_params(other, m_dir / "leech")).has_value());
+  // (While the first is checked the second waits too: queued for its check.)
+  auto events = wait_until(*leech, [&] {
+    auto st = leech->status(*other_id);
+    auto st1 = leech->status(m_id);
+    return st && st->state == TorrentState::queued && st1 && st1->state == TorrentState::downloading;
+  }, 20s);
+  auto second = leech->status(*other_id);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->state, TorrentState::queued);
+  EXPECT_FALSE(second->paused);  // held back by the queue, not by the user
+  EXPECT_TRUE(second->auto_managed);
+  EXPECT_EQ(second->queue_position, 1);
+  auto first = leech->status(m_id);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->state, TorrentState::downloading);
+  EXPECT_EQ(first->queue_position, 0);
+  EXPECT_EQ(*leech->queue_position(m_id), 0);
+
+  connect(*leech);
+  auto more = download(*leech);
+  events.insert(events.end(), more.begin(), more.end());
+  ASSERT_TRUE(is_complete(leech->status(m_id)->state));
+  EXPECT_EQ(leech->status(m_id)->queue_position, -1);  // seeds leave the download queue
+  // The first one done, the queue starts the second.
+  more = wait_until(*leech, [&] { return leech->status(*other_id)->state != TorrentState::queued; }, 30s);
+  events.insert(events.end(), more.begin(), more.end());
+  ASSERT_NE(leech->status(*other_id)->state, TorrentState::queued);
+  EXPECT_EQ(leech->status(*other_id)->queue_position, 0);
+  EXPECT_TRUE(has_event_for(events, EventKind::resumed, *other_id));
+  ASSERT_TRUE(leech->add_peer(*other_id, "127.0.0.1", m_seed->listen_port()).has_value());
+  wait_until(*leech, [&] {
+    m_seed->poll(0ms);
+    return is_complete(leech->status(*other_id)->state);
+  }, 60s);
+  EXPECT_TRUE(is_complete(leech->status(*other_id)->state));
+  EXPECT_TRUE(read_file(m_dir / "leech" / "other.bin") == read_file(m_dir / "seed" / "other.bin"));
+}
+
+TEST(NodeQueueTest, QueueMoveSequentialAndLimits) {
+  shoal::test::TempDir dir("shoal-node-queue-");
+  const std::string t1 = make_single_file_torrent(dir / "src", "one", 100 * 1024, 11);
+  const std::string t2 = make_single_file_torrent(dir / "src", "two", 100 * 1024, 12);
+  auto node = make_queue_node(1);
+  ASSERT_TRUE(node);
+  auto id1 = node->add_torrent(torrent_params(t1, dir / "dl"));
+  AddTorrentParams p2 = torrent_params(t2, dir / "dl");
+  p2.sequential = true;
+  auto id2 = node->add_torrent(p2);
+  ASSERT_TRUE(id1.has_value() && id2.has_value());
+  EXPECT_EQ(*node->queue_position(*id1), 0);
+  EXPECT_EQ(*node->queue_position(*id2), 1);
+  ASSERT_TRUE(node->queue_move(*id2, shoal::peer::QueueMove::top).has_value());
+  EXPECT_EQ(*node->queue_position(*id2), 0);
+  EXPECT_EQ(*node->queue_position(*id1), 1);
+  ASSERT_TRUE(node->queue_move(*id2, shoal::peer::QueueMove::bottom).has_value());
+  EXPECT_EQ(*node->queue_position(*id2), 1);
+  EXPECT_EQ(node->status(*id1)->queue_position, 0);
+  ASSERT_TRUE(node->queue_move(*id1, shoal::peer::QueueMove::down).has_value());
+  EXPECT_EQ(*node->queue_position(*id1), 1);
+  ASSERT_TRUE(node->queue_move(*id1, shoal::peer::QueueMove::up).has_value());
+  EXPECT_EQ(*node->queue_position(*id1), 0);
+
+  EXPECT_TRUE(node->status(*id2)->sequential);
+  EXPECT_FALSE(node->status(*id1)->sequential);
+  ASSERT_TRUE(node->set_sequential(*id2, false).has_value());
+  EXPECT_FALSE(node->status(*id2)->sequential);
+  ASSERT_TRUE(node->set_sequential(*id1, true).has_value());
+  EXPECT_TRUE(node->status(*id1)->sequential);
+  auto st = node->status(*id1);
+  EXPECT_EQ(st->total_size, 100 * 1024);
+  EXPECT_EQ(st->num_files, 1);
+  EXPECT_EQ(st->eta_seconds, -1);  // nothing downloading
+  EXPECT_EQ(st->ratio, -1.0);
+  EXPECT_GT(st->added_time, 0);
+  EXPECT_EQ(st->completion_time, 0);
+
+  // Limits: read back, reject below -1 without changing anything.
+  ASSERT_TRUE(node->set_queue_limits({2, -1, 10}).has_value());
+  EXPECT_EQ(node->queue_limits().active_downloads, 2);
+  EXPECT_EQ(node->queue_limits().active_seeds, -1);
+  EXPECT_EQ(node->queue_limits().active_limit, 10);
+  EXPECT_FALSE(node->set_queue_limits({-2, 1, 1}).has_value());
+  EXPECT_EQ(node->queue_limits().active_downloads, 2);
+  node->set_global_rate_limits(1000, 2000);
+  EXPECT_EQ(node->global_rate_limits().download, 1000);
+  EXPECT_EQ(node->global_rate_limits().upload, 2000);
+  NodeSettings bad = NodeSettings::loopback_test(0);
+  bad.active_seeds = -5;
+  EXPECT_FALSE(Node::create(bad).has_value());
+
+  auto totals = node->session_totals();
+  ASSERT_TRUE(totals.has_value()) << totals.error();
+  EXPECT_EQ(totals->num_torrents, 2);
+  EXPECT_EQ(totals->num_peers, 0);
+  EXPECT_EQ(totals->dht_nodes, 0);
+
+  // Unknown torrents: errors, never exceptions.
+  shoal::InfoHash unknown;
+  unknown.v1 = shoal::Sha1Digest{};
+  EXPECT_FALSE(node->queue_position(unknown).has_value());
+  EXPECT_FALSE(node->queue_move(unknown, shoal::peer::QueueMove::up).has_value());
+  EXPECT_FALSE(node->reannounce(unknown).has_value());
+  EXPECT_FALSE(node->set_sequential(unknown, true).has_value());
+  EXPECT_FALSE(node->move_storage(unknown, dir / "x").has_value());
+  EXPECT_FALSE(node->trackers(unknown).has_value());
+  EXPECT_FALSE(node->peers(unknown).has_value());
+  EXPECT_FALSE(node->queue_position(shoal::InfoHash{}).has_value());
+  EXPECT_FALSE(node->move_storage(*id1, fs::path{}).has_value());
+}
+
+TEST(NodeQueueTest, QueueOrderSurvivesARestart) {
+  shoal::test::TempDir dir("shoal-node-queue-order-");
+  const std::string t1 = make_single_file_torrent(dir / "src", "one", 100 * 1024, 41);
+  const std::string t2 = make_single_file_torrent(dir / "src", "two", 100 * 1024, 42);
+  const std::string t3 = make_single_file_torrent(dir / "src", "three", 100 * 1024, 43);
+  shoal::InfoHash id1, id2, id3;
+  {
+    auto node = make_node(dir / "state");
+    ASSERT_TRUE(node);
+    id1 = *node->add_torrent(torrent_params(t1, dir / "dl"));
+    id2 = *node->add_torrent(torrent_params(t2, dir / "dl"));
+    id3 = *node->add_torrent(torrent_params(t3, dir / "dl"));
+    ASSERT_TRUE(node->queue_move(id3, shoal::peer::QueueMove::top).has_value());
+    ASSERT_TRUE(node->queue_move(id1, shoal::peer::QueueMove::bottom).has_value());
+    ASSERT_EQ(*node->queue_position(id3), 0);
+    ASSERT_EQ(*node->queue_position(id2), 1);
+    ASSERT_EQ(*node->queue_position(id1), 2);
+    auto saved = node->save_resume_data();
+    ASSERT_TRUE(saved.has_value()) << saved.error();
+    EXPECT_EQ(*saved, 3);
+  }
+  auto node = make_node(dir / "state");
+  ASSERT_TRUE(node);
+  ASSERT_EQ(node->statuses().size(), 3u);
+  EXPECT_EQ(*node->queue_position(id3), 0);
+  EXPECT_EQ(*node->queue_position(id2), 1);
+  EXPECT_EQ(*node->queue_position(id1), 2);
+}
+
+TEST(NodeQueueTest, ForcedTorrentRunsOutsideTheQueue) {
+  shoal::test::TempDir dir("shoal-node-forced-");
+  const std::string t1 = make_single_file_torrent(dir / "src", "one", 100 * 1024, 21);
+  const std::string t2 = make_single_file_torrent(dir / "src", "two", 100 * 1024, 22);
+  auto node = make_queue_node(1);
+  ASSERT_TRUE(node);
+  auto id1 = node->add_torrent(torrent_params(t1, dir / "dl"));
+  AddTorrentParams p2 = torrent_params(t2, dir / "dl");
+  p2.auto_managed = false;
+  auto id2 = node->add_torrent(p2);
+  ASSERT_TRUE(id1.has_value() && id2.has_value());
+  auto events = wait_until(*node, [&] {
+    auto st = node->status(*id2);
+    return st && !st->auto_managed && st->state == TorrentState::downloading;
+  }, 20s);
+  auto st = node->status(*id2);
+  EXPECT_EQ(st->state, TorrentState::downloading);  // its check ran, and the queue does not hold it
+  EXPECT_FALSE(st->auto_managed);
+  EXPECT_FALSE(st->paused);
+  EXPECT_TRUE(has_event_for(events, EventKind::checked, *id2));
+  // pause + resume keeps it outside the queue.
+  ASSERT_TRUE(node->pause(*id2).has_value());
+  EXPECT_TRUE(node->status(*id2)->paused);
+  ASSERT_TRUE(node->resume(*id2).has_value());
+  EXPECT_FALSE(node->status(*id2)->auto_managed);
+  EXPECT_FALSE(node->status(*id2)->paused);
+  events = wait_until(*node, [&] { return false; }, 1s);
+  EXPECT_TRUE(has_event_for(events, EventKind::paused, *id2));
+  EXPECT_TRUE(has_event_for(events, EventKind::resumed, *id2));
+}
+
+TEST_F(NodeTest, MoveStorageKeepsSeedingFromTheNewPath) {
+  auto leech = make_node();
+  ASSERT_TRUE(leech);
+  ASSERT_TRUE(leech->add_torrent(torrent_params(m_torrent, m_dir / "leech")).has_value());
+  connect(*leech);
+  auto events = download(*leech);
+  EXPECT_TRUE(has_event(events, EventKind::checked));
+  bool saw_state = false;
+  for (const auto& e : events)
+    if (e.kind == EventKind::state_changed && e.state == TorrentState::seeding) saw_state = true;
+  EXPECT_TRUE(saw_state);
+  const fs::path moved = m_dir / "moved";
+  ASSERT_TRUE(leech->move_storage(m_id, moved).has_value());
+  std::string moved_to, move_error;
+  const auto move_deadline = std::chrono::steady_clock::now() + 30s;
+  while (moved_to.empty() && move_error.empty() && std::chrono::steady_clock::now() < move_deadline) {
+    for (const auto& e : leech->poll(100ms)) {
+      if (e.kind == EventKind::storage_moved) moved_to = e.message;
+      if (e.kind == EventKind::storage_move_failed) move_error = e.message;
+    }
+  }
+  ASSERT_TRUE(move_error.empty()) << move_error;
+  EXPECT_EQ(fs::path(moved_to), fs::absolute(moved));
+  EXPECT_EQ(fs::path(leech->status(m_id)->save_path), fs::absolute(moved));
+  expect_downloaded(moved);
+  EXPECT_FALSE(fs::exists(m_dir / "leech" / "content" / "a.bin"));
+
+  // The original seed goes away; a third node downloads from the moved copy only, slowly enough
+  // that both ends list each other as peers during the transfer.
+  ASSERT_TRUE(m_seed->remove_torrent(m_id).has_value());
+  ASSERT_TRUE(leech->set_rate_limits(m_id, 0, 2 * 1024 * 1024).has_value());
+  auto third = make_node();
+  ASSERT_TRUE(third);
+  ASSERT_TRUE(third->add_torrent(torrent_params(m_torrent, m_dir / "third")).has_value());
+  ASSERT_TRUE(third->add_peer(m_id, "127.0.0.1", leech->listen_port()).has_value());
+  bool third_saw_leech = false, leech_saw_third = false;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    m_seed->poll(0ms);
+    leech->poll(0ms);
+    third->poll(100ms);
+    const auto third_peers = third->peers(m_id);
+    ASSERT_TRUE(third_peers.has_value()) << third_peers.error();
+    for (const auto& p : *third_peers)
+      if (p.address == "127.0.0.1" && p.port == leech->listen_port() && !p.incoming && p.seed)
+        third_saw_leech = true;
+    const auto leech_peers = leech->peers(m_id);
+    ASSERT_TRUE(leech_peers.has_value()) << leech_peers.error();
+    for (const auto& p : *leech_peers)
+      if (p.address == "127.0.0.1" && p.incoming && !p.seed && p.client.find("shoal") != std::string::npos)
+        leech_saw_third = true;
+    if (is_complete(third->status(m_id)->state)) break;
+  }
+  EXPECT_TRUE(is_complete(third->status(m_id)->state));
+  EXPECT_TRUE(third_saw_leech);
+  EXPECT_TRUE(leech_saw_third);
+  expect_downloaded(m_dir / "third");
+  auto totals = leech->session_totals();
+  ASSERT_TRUE(totals.has_value()) << totals.error();
+  EXPECT_EQ(totals->num_torrents, 1);
+  EXPECT_GE(totals->total_uploaded, static_cast<std::int64_t>(kFileA + kFileB));
+  EXPECT_GE(totals->total_downloaded, static_cast<std::int64_t>(kFileA + kFileB));
+  // libtorrent adds a second's transfer to the all-time counters on its one-second tick.
+  wait_until(*leech, [&] { return leech->status(m_id)->ratio >= 0.99; }, 5s);
+  EXPECT_GE(leech->status(m_id)->ratio, 0.99);
+}
+
+TEST_F(NodeTest, AllTimeStatisticsSurviveARestart) {
+  const fs::path state = m_dir / "leech" / ".shoal-state";
+  shoal::peer::TorrentStatus before;
+  {
+    auto leech = make_node(state);
+    ASSERT_TRUE(leech);
+    ASSERT_TRUE(leech->add_torrent(torrent_params(m_torrent, m_dir / "leech")).has_value());
+    connect(*leech);
+    download(*leech);
+    // libtorrent adds a second's transfer to the all-time counters on its one-second tick.
+    wait_until(*leech, [&] {
+      m_seed->poll(0ms);
+      return leech->status(m_id)->all_time_download >= static_cast<std::int64_t>(kFileA + kFileB) &&
+             m_seed->status(m_id)->all_time_upload >= static_cast<std::int64_t>(kFileA + kFileB);
+    }, 5s);
+    before = *leech->status(m_id);
+    EXPECT_GE(before.all_time_download, static_cast<std::int64_t>(kFileA + kFileB));
+    EXPECT_GT(before.completion_time, 0);
+    EXPECT_GE(before.completion_time, before.added_time);
+    EXPECT_EQ(before.eta_seconds, 0);
+    EXPECT_EQ(before.total_size, static_cast<std::int64_t>(kFileA + kFileB));
+    EXPECT_EQ(before.num_files, 2);
+    // Also let the seed's counter move: upload is what the seed did.
+    auto seed_st = m_seed->status(m_id);
+    EXPECT_GE(seed_st->all_time_upload, static_cast<std::int64_t>(kFileA + kFileB));
+    ASSERT_TRUE(leech->save_resume_data().has_value());
+  }
+  auto again = make_node(state);
+  ASSERT_TRUE(again);
+  auto st = again->status(m_id);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->total_downloaded, 0);  // this session
+  EXPECT_EQ(st->all_time_download, before.all_time_download);
+  EXPECT_EQ(st->all_time_upload, before.all_time_upload);
+  EXPECT_EQ(st->added_time, before.added_time);
+  EXPECT_EQ(st->completion_time, before.completion_time);
+  EXPECT_GE(st->active_time, before.active_time);
+  EXPECT_GE(st->seeding_time, before.seeding_time);
+  EXPECT_TRUE(st->auto_managed);
+}
+
+TEST(NodeTrackersTest, TrackersListsAFailedAnnounceWithItsError) {
+  shoal::test::TempDir dir("shoal-node-trackerlist-");
+  const std::string url = "http://127.0.0.1:1/announce";
+  const std::string torrent = make_single_file_torrent(dir / "src", "t", 64 * 1024, 31, url);
+  auto node = make_node();
+  ASSERT_TRUE(node);
+  auto id = node->add_torrent(torrent_params(torrent, dir / "src"));
+  ASSERT_TRUE(id.has_value()) << id.error();
+  auto failed = [&](const std::vector<shoal::peer::TrackerInfo>& ts) {
+    return ts.size() == 1 && ts[0].status == "error";
+  };
+  wait_until(*node, [&] { return failed(*node->trackers(*id)); }, 30s);
+  auto ts = node->trackers(*id);
+  ASSERT_TRUE(ts.has_value()) << ts.error();
+  ASSERT_EQ(ts->size(), 1u);
+  EXPECT_EQ((*ts)[0].url, url);
+  EXPECT_EQ((*ts)[0].tier, 0);
+  EXPECT_EQ((*ts)[0].status, "error");
+  EXPECT_FALSE((*ts)[0].message.empty());
+  EXPECT_GE((*ts)[0].fails, 1);
+  EXPECT_EQ((*ts)[0].scrape_seeds, -1);
+  // A reannounce is accepted and tries again (another tracker_error for the URL).
+  ASSERT_TRUE(node->reannounce(*id).has_value());
+  bool again = false;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!again && std::chrono::steady_clock::now() < deadline)
+    for (const auto& e : node->poll(200ms))
+      if (e.kind == EventKind::tracker_error && e.tracker_url == url) again = true;
+  EXPECT_TRUE(again);
+}
+
 }  // namespace

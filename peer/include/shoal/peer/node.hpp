@@ -18,6 +18,12 @@
 //   `<hex info-hash>.resume` file is there (lt::read_resume_data), so an interrupted download
 //   continues where it stopped and a complete one seeds without re-downloading.
 //   save_resume_data() (re)writes those files; remove_torrent() deletes the torrent's file.
+//   The resume data keeps libtorrent's all-time upload/download, added/completion time, active
+//   and seeding time, the sequential and auto-managed flags and `paused`; Node adds the queue
+//   position, and re-adds the torrents in their saved queue order (then by added time).
+// - Queueing: auto-managed torrents are started and stopped by libtorrent's queue within the
+//   NodeSettings::active_* limits. A torrent the queue holds back reports TorrentState::queued;
+//   a torrent paused by the user (pause(), AddTorrentParams::paused) reports `paused = true`.
 //
 // Example: download a torrent to ./out, resumable.
 //
@@ -70,6 +76,12 @@ struct NodeSettings {
   int upload_rate_limit = 0;
   /// Peer-id prefix and client name sent to trackers and peers.
   std::string user_agent = "shoal/0.1.0";
+  /// The queue (libtorrent's active_downloads / active_seeds / active_limit; -1 = unlimited):
+  /// how many auto-managed torrents may download, seed, and be active at all at once. Defaults
+  /// are libtorrent's. Change them at run time with Node::set_queue_limits().
+  int active_downloads = 3;
+  int active_seeds = 5;
+  int active_limit = 500;
 
   /// design.md's preset for loopback/test swarms: listen on 127.0.0.1:<port> only,
   /// allow_multiple_connections_per_ip, DHT/LSD/UPnP/NAT-PMP off, uTP off, posix disk I/O.
@@ -92,6 +104,13 @@ struct AddTorrentParams {
   /// Per-torrent limits in bytes per second; 0 = unlimited.
   int download_rate_limit = 0;
   int upload_rate_limit = 0;
+  /// Managed by the queue (the default, as before). `paused` implies not auto-managed (the queue
+  /// would resume it). false: the torrent runs regardless of the queue limits (libtorrent's
+  /// "force start"); Node hands it over to the queue for its initial check (libtorrent 2.0.8
+  /// would leave it pending) and takes it back when the check ends.
+  bool auto_managed = true;
+  /// Download pieces in order (for streaming); libtorrent's sequential_download flag.
+  bool sequential = false;
 };
 
 enum class TorrentState {
@@ -101,6 +120,8 @@ enum class TorrentState {
   downloading,
   finished,  ///< every wanted file complete (some files may be skipped)
   seeding,   ///< every piece complete
+  queued,    ///< auto-managed and held back by the queue (libtorrent: paused + auto-managed),
+             ///< including while waiting for its turn to be checked (one check at a time)
   unknown,
 };
 const char* to_string(TorrentState state) noexcept;
@@ -110,7 +131,7 @@ struct TorrentStatus {
   InfoHash info_hash;
   std::string name;  ///< empty for a magnet before its metadata arrived
   TorrentState state = TorrentState::unknown;
-  bool paused = false;
+  bool paused = false;  ///< paused by the user (not by the queue: that is TorrentState::queued)
   bool has_metadata = false;
   double progress = 0.0;  ///< 0..1 of the wanted bytes
   std::int64_t download_rate = 0;  ///< payload bytes/s
@@ -125,7 +146,81 @@ struct TorrentStatus {
   std::int64_t total_downloaded = 0;  ///< payload bytes this session
   std::filesystem::path save_path;
   std::string error;  ///< empty unless the torrent is in an error state
+  /// Seconds until the wanted bytes are done at the current download rate; 0 when done,
+  /// -1 when unknown (no download rate, or no metadata).
+  std::int64_t eta_seconds = -1;
+  /// Payload bytes, all sessions (kept in the resume data). libtorrent adds each second's
+  /// transfer on its one-second tick, so these trail total_uploaded/total_downloaded by up to 1 s.
+  std::int64_t all_time_upload = 0;
+  std::int64_t all_time_download = 0;
+  /// all_time_upload / total_done; -1 while nothing is done.
+  double ratio = -1.0;
+  std::int64_t added_time = 0;       ///< unix seconds
+  std::int64_t completion_time = 0;  ///< unix seconds when all wanted pieces were done; 0 = not yet
+  std::int64_t active_time = 0;      ///< seconds running (not paused), all sessions
+  std::int64_t seeding_time = 0;     ///< seconds seeding, all sessions
+  /// Position in the download queue (0 = first); -1 when not in it (libtorrent takes seeding
+  /// and finished torrents out of the queue).
+  int queue_position = -1;
+  bool sequential = false;
+  bool auto_managed = false;
+  std::int64_t total_size = 0;  ///< bytes of all files (pad files excluded); 0 without metadata
+  int num_files = 0;            ///< files, pad files excluded; 0 without metadata
 };
+
+/// One tracker of a torrent, as libtorrent reports it (first endpoint/protocol that has news).
+struct TrackerInfo {
+  std::string url;
+  int tier = 0;
+  /// "working" (last announce answered), "updating" (announce in flight), "error" (last
+  /// announce failed; `message` says why) or "not contacted".
+  std::string status;
+  std::string message;  ///< the tracker's message or the last error; empty when none
+  std::int64_t next_announce_seconds = -1;  ///< seconds from now; -1 when not scheduled
+  int scrape_seeds = -1;     ///< -1 when unknown
+  int scrape_leechers = -1;  ///< -1 when unknown
+  int fails = 0;             ///< consecutive failures
+};
+
+/// One connected peer of a torrent.
+struct PeerInfo {
+  std::string address;  ///< IP address as text
+  std::uint16_t port = 0;
+  std::string client;  ///< the client's name from its handshake (may be empty)
+  double progress = 0.0;  ///< 0..1 of the pieces it has
+  std::int64_t download_rate = 0;  ///< payload bytes/s from it
+  std::int64_t upload_rate = 0;    ///< payload bytes/s to it
+  bool seed = false;
+  bool encrypted = false;  ///< RC4 or plaintext-encrypted (MSE) connection
+  bool incoming = false;   ///< it connected to us
+  bool utp = false;
+};
+
+/// The node as a whole (for a daemon's global view).
+struct SessionTotals {
+  std::int64_t download_rate = 0;     ///< payload bytes/s, summed over torrents
+  std::int64_t upload_rate = 0;       ///< payload bytes/s, summed over torrents
+  std::int64_t total_downloaded = 0;  ///< payload bytes since the node started
+  std::int64_t total_uploaded = 0;    ///< payload bytes since the node started
+  int num_torrents = 0;
+  int num_peers = 0;  ///< connected peers, all torrents
+  int dht_nodes = 0;  ///< 0 with DHT off
+};
+
+/// The queue's limits (see NodeSettings::active_*); -1 = unlimited.
+struct QueueLimits {
+  int active_downloads = 3;
+  int active_seeds = 5;
+  int active_limit = 500;
+};
+
+/// Session-wide rate limits in bytes per second; 0 = unlimited.
+struct RateLimits {
+  int download = 0;
+  int upload = 0;
+};
+
+enum class QueueMove { up, down, top, bottom };
 
 /// One file of a torrent, in the torrent's (libtorrent's) file order. BEP 47 pad files of
 /// hybrid/v2 torrents are listed with `pad = true`; their index still counts.
@@ -143,6 +238,13 @@ enum class EventKind {
   tracker_error,      ///< `tracker_url` failed; `message` is the reason (failure reason if any)
   metadata_received,  ///< a magnet's info dictionary arrived
   removed,
+  paused,               ///< the torrent stopped (by pause() or by the queue)
+  resumed,              ///< the torrent started (by resume() or by the queue)
+  state_changed,        ///< libtorrent's state changed; `state` is the new one (never `queued`:
+                        ///< queueing shows as paused/resumed)
+  storage_moved,        ///< move_storage() finished; `message` is the new save path
+  storage_move_failed,  ///< move_storage() failed; `message` is the error (and the file)
+  checked,              ///< a files check finished (after adding, or after force_recheck())
 };
 const char* to_string(EventKind kind) noexcept;
 
@@ -152,6 +254,7 @@ struct Event {
   std::string message;
   std::string tracker_url;
   int num_peers = 0;
+  TorrentState state = TorrentState::unknown;  ///< for state_changed
 };
 
 enum class RemoveData { keep, remove };
@@ -175,7 +278,8 @@ public:
   /// If the node already holds the torrent (e.g. reloaded from its resume file), this returns its
   /// info-hash and only applies file_priorities, the rate limits and `paused`, and adds (and
   /// announces to) the trackers of `params` that the held torrent does not have — a torrent
-  /// re-made with other trackers keeps its info-hash. save_path and seed_mode are not changed.
+  /// re-made with other trackers keeps its info-hash. save_path, seed_mode, sequential and
+  /// auto_managed are not changed (use set_sequential(), pause()/resume()).
   expected<InfoHash, std::string> add_torrent(const AddTorrentParams& params);
   expected<void, std::string> remove_torrent(const InfoHash& id, RemoveData data = RemoveData::keep);
   expected<void, std::string> pause(const InfoHash& id);
@@ -186,6 +290,27 @@ public:
   /// Bytes per second; 0 = unlimited.
   expected<void, std::string> set_rate_limits(const InfoHash& id, int download, int upload);
   void set_global_rate_limits(int download, int upload);
+  RateLimits global_rate_limits() const;
+  /// Changes the queue limits at run time. Each must be >= -1 (else an error, nothing changed).
+  expected<void, std::string> set_queue_limits(const QueueLimits& limits);
+  QueueLimits queue_limits() const;
+  /// The torrent's position in the download queue; -1 when it is not in it (seeding/finished).
+  expected<int, std::string> queue_position(const InfoHash& id) const;
+  /// Moves the torrent in the download queue (no-op for a torrent not in it).
+  expected<void, std::string> queue_move(const InfoHash& id, QueueMove move);
+  /// Announces to every tracker now (and to the DHT when it is on).
+  expected<void, std::string> reannounce(const InfoHash& id);
+  expected<void, std::string> set_sequential(const InfoHash& id, bool sequential);
+  /// Moves the torrent's files to `new_save_path` (created if missing; files already there are
+  /// replaced) in the background; the torrent keeps running from the new place. Ends with a
+  /// storage_moved or storage_move_failed event.
+  expected<void, std::string> move_storage(const InfoHash& id, const std::filesystem::path& new_save_path);
+  expected<std::vector<TrackerInfo>, std::string> trackers(const InfoHash& id) const;
+  expected<std::vector<PeerInfo>, std::string> peers(const InfoHash& id) const;
+  /// Totals across the node. Asks libtorrent for its counters and waits up to `timeout`; alerts
+  /// that arrive meanwhile are kept for poll(). Fails on timeout.
+  expected<SessionTotals, std::string> session_totals(
+      std::chrono::milliseconds timeout = std::chrono::seconds(2));
   expected<void, std::string> force_recheck(const InfoHash& id);
   /// Connects the torrent to a peer directly (no tracker needed), e.g. "127.0.0.1", 6881.
   expected<void, std::string> add_peer(const InfoHash& id, const std::string& address,
