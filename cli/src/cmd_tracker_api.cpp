@@ -458,10 +458,10 @@ void register_tracker_api(CLI::App& app) {
   sub(keys, "list", "List your API keys (prefixes only)")->callback([args] { run_keys_list(*args); });
   c = sub(keys, "create", "Create an API key (printed once)");
   c->add_option("name", k->name, "A name to recognise it by")->required();
-  c->add_option("--scope", k->scopes, "read, write, admin or ingest (repeat; at least one)")
+  c->add_option("--scope", k->scopes, "read, write, admin, ingest or feed (repeat; at least one)")
       ->required()
       ->allow_extra_args(false)
-      ->check(CLI::IsMember({"read", "write", "admin", "ingest"}));
+      ->check(CLI::IsMember({"read", "write", "admin", "ingest", "feed"}));
   c->add_option("--expires", k->expires, "Expiry: 2030-01-31, 2030-01-31T12:00:00Z or Unix seconds");
   c->callback([args, k] { run_keys_create(*args, *k); });
   c = sub(keys, "revoke", "Revoke an API key");

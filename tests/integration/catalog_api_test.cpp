@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api_client.hpp"
+#include "xml_dom.hpp"
 #include "process.hpp"
 #include "shoal/proto/bencode.hpp"
 #include "shoal/proto/metainfo.hpp"
@@ -619,6 +620,182 @@ TEST(CatalogApiProcess, AuthorizationOfEveryCatalogEndpoint) {
       }
     }
   }
+}
+
+// ---- feeds ----------------------------------------------------------------------------------
+
+/// The path and query of an absolute link to this tracker ("http://127.0.0.1/x?y" -> "/x?y"). The
+/// test client sends "Host: 127.0.0.1", so that is the authority the tracker builds links with.
+std::string local_target(const std::string& url) {
+  const std::string base = "http://127.0.0.1/";
+  EXPECT_TRUE(url.starts_with(base)) << url;
+  return url.starts_with(base) ? url.substr(base.size() - 1) : url;
+}
+
+// Public mode: RSS of the newest entries and of a search, Torznab caps and search with the
+// fields indexers read, enclosures that download the .torrent without any header.
+TEST(CatalogApiProcess, RssAndTorznabInPublicMode) {
+  TempDir dir;
+  Tracker t(dir);
+  const std::string alice = t.user("alice");
+  const std::string sample = corpus("sample.torrent");
+  ASSERT_EQ(t.upload(alice, sample, "?category=2000").status, 201);
+  const std::string show = make_torrent("Big.Show.S01E02.1080p.WEB", false, "http://127.0.0.1:1/announce");
+  ASSERT_EQ(t.upload(alice, show, "?category=5040&tags=hd").status, 201);
+  ASSERT_EQ(t.call("POST", "/api/v1/ingest",
+                   R"({"items":[{"info_hash_v1":"2222222222222222222222222222222222222222","name":"Only.A.Magnet"}]})",
+                   bearer(alice))
+                .status,
+            200);
+
+  auto rss = t.call("GET", "/api/v1/feed/rss");
+  ASSERT_EQ(rss.status, 200) << rss.body;
+  EXPECT_EQ(rss.header("content-type"), "application/rss+xml; charset=utf-8");
+  auto doc = shoal::test::parse_xml(rss.body);
+  ASSERT_TRUE(doc.error.empty()) << doc.error << "\n" << rss.body;
+  ASSERT_EQ(doc.root->name, "rss");
+  const auto& channel = doc.root->one("channel");
+  const auto items = channel.all("item");
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0]->one("title").text, "Only.A.Magnet");  // newest first
+  EXPECT_TRUE(items[0]->all("enclosure").empty() || !items[0]->one("enclosure").attrs.at("url").empty());
+  EXPECT_EQ(items[1]->one("title").text, "Big.Show.S01E02.1080p.WEB");
+  const auto& enclosure = items[1]->one("enclosure");
+  EXPECT_EQ(enclosure.attrs.at("type"), "application/x-bittorrent");
+  auto file = t.call("GET", local_target(enclosure.attrs.at("url")));
+  EXPECT_EQ(file.status, 200);
+  EXPECT_TRUE(file.body == show);
+
+  // A saved search is the feed URL with q / category.
+  auto searched = shoal::test::parse_xml(t.call("GET", "/api/v1/feed/rss?q=big+show&category=5000").body);
+  ASSERT_TRUE(searched.error.empty()) << searched.error;
+  ASSERT_EQ(searched.root->one("channel").all("item").size(), 1u);
+  EXPECT_EQ(t.call("GET", "/api/v1/feed/rss?limit=0").status, 400);
+
+  // Torznab caps: the server, limits, search modes and categories with subcategories.
+  auto caps = t.call("GET", "/api/v1/torznab/api?t=caps");
+  ASSERT_EQ(caps.status, 200) << caps.body;
+  auto caps_doc = shoal::test::parse_xml(caps.body);
+  ASSERT_TRUE(caps_doc.error.empty()) << caps_doc.error;
+  ASSERT_EQ(caps_doc.root->name, "caps");
+  EXPECT_EQ(caps_doc.root->one("searching").one("search").attrs.at("available"), "yes");
+  bool tv_hd = false;
+  for (const auto* cat : caps_doc.root->one("categories").all("category"))
+    if (cat->attrs.at("id") == "5000")
+      for (const auto* sub : cat->all("subcat")) tv_hd = tv_hd || sub->attrs.at("id") == "5040";
+  EXPECT_TRUE(tv_hd);
+
+  // Torznab search: what Sonarr reads from each item.
+  auto found = t.call("GET", "/api/v1/torznab/api?t=tvsearch&q=big+show&season=1&ep=2&cat=5000");
+  ASSERT_EQ(found.status, 200) << found.body;
+  auto found_doc = shoal::test::parse_xml(found.body);
+  ASSERT_TRUE(found_doc.error.empty()) << found_doc.error;
+  const auto& fch = found_doc.root->one("channel");
+  EXPECT_EQ(fch.one("torznab:response").attrs.at("total"), "1");
+  const auto fitems = fch.all("item");
+  ASSERT_EQ(fitems.size(), 1u);
+  const auto& item = *fitems[0];
+  EXPECT_EQ(item.one("title").text, "Big.Show.S01E02.1080p.WEB");
+  EXPECT_EQ(item.attr_values("seeders"), std::vector<std::string>{"0"});
+  EXPECT_EQ(item.attr_values("peers"), std::vector<std::string>{"0"});
+  EXPECT_EQ(item.attr_values("size"), std::vector<std::string>{"1000"});
+  const auto meta = shoal::parse_metainfo(show);
+  EXPECT_EQ(item.attr_values("infohash"), std::vector<std::string>{meta->info_hash().v1->hex()});
+  const auto cats = item.attr_values("category");
+  EXPECT_NE(std::find(cats.begin(), cats.end(), "5040"), cats.end());
+  EXPECT_EQ(item.attr_values("magneturl").size(), 1u);
+  auto grabbed = t.call("GET", local_target(item.one("enclosure").attrs.at("url")));
+  EXPECT_TRUE(grabbed.body == show);
+  // A season alone matches every episode of it; another season nothing.
+  auto season = shoal::test::parse_xml(t.call("GET", "/api/v1/torznab/api?t=tvsearch&q=big+show&season=1").body);
+  EXPECT_EQ(season.root->one("channel").all("item").size(), 1u);
+  auto other = shoal::test::parse_xml(t.call("GET", "/api/v1/torznab/api?t=tvsearch&q=big+show&season=2").body);
+  EXPECT_EQ(other.root->one("channel").all("item").size(), 0u);
+
+  // Errors are Torznab error documents (HTTP 200, as indexer managers expect).
+  for (const auto& [query, code] : std::vector<std::pair<std::string, std::string>>{
+           {"", "200"}, {"t=bogus", "202"}, {"t=search&cat=abc", "201"}, {"t=search&limit=1000", "201"},
+           {"t=tvsearch&season=x", "201"}}) {
+    auto e = t.call("GET", "/api/v1/torznab/api?" + query);
+    EXPECT_EQ(e.status, 200) << query;  // the Newznab way: the error is in the document
+    auto edoc = shoal::test::parse_xml(e.body);
+    ASSERT_TRUE(edoc.error.empty()) << query << ": " << e.body;
+    EXPECT_EQ(edoc.root->name, "error") << query;
+    EXPECT_EQ(edoc.root->attrs["code"], code) << query;
+  }
+}
+
+// Private mode: the feeds are members-only; a reader passes an API key with the feed scope in
+// the URL, which then only reads (and no other key is taken from a URL).
+TEST(CatalogApiProcess, PrivateFeedsTakeAFeedKeyInTheUrlAndNothingElse) {
+  TempDir dir;
+  Tracker t(dir, "[tracker]\nmode = \"private\"\n");
+  const std::string alice = t.user("alice");
+  const std::string admin = t.user("admin");
+  const std::string announce = "http://127.0.0.1:" + std::to_string(t.port()) + "/announce";
+  const std::string file = make_torrent("Members.Only.2024", true, announce);
+  ASSERT_EQ(t.upload(alice, file).status, 201);
+  auto key = [&](const std::string& scopes) {
+    auto r = t.call("POST", "/api/v1/me/keys", R"({"name":"k","scopes":)" + scopes + "}", bearer(alice));
+    EXPECT_EQ(r.status, 201) << r.body;
+    const json body = r.js();
+    return std::make_pair(body.value("key", ""), body.value("id", std::int64_t{0}));
+  };
+  const auto [feed_key, feed_key_id] = key(R"(["feed"])");
+  const auto [read_key, read_key_id] = key(R"(["read","write"])");
+  const std::string passkey = t.call("GET", "/api/v1/me/passkey", "", bearer(alice)).js().value("passkey", "");
+  ASSERT_FALSE(passkey.empty());
+
+  EXPECT_EQ(t.call("GET", "/api/v1/feed/rss").status, 401);
+  EXPECT_EQ(t.call("GET", "/api/v1/feed/rss?apikey=" + read_key).status, 401);  // not a feed key
+  EXPECT_EQ(t.call("GET", "/api/v1/feed/rss?apikey=sk_nonsense").status, 401);
+  auto rss = t.call("GET", "/api/v1/feed/rss?apikey=" + feed_key);
+  ASSERT_EQ(rss.status, 200) << rss.body;
+  auto doc = shoal::test::parse_xml(rss.body);
+  ASSERT_TRUE(doc.error.empty()) << doc.error;
+  const auto items = doc.root->one("channel").all("item");
+  ASSERT_EQ(items.size(), 1u);
+  const std::string url = items[0]->one("enclosure").attrs.at("url");
+  EXPECT_NE(url.find("apikey="), std::string::npos);
+  // The link works without any header and carries the member's passkey in its announce URL.
+  auto dl = t.call("GET", local_target(url));
+  ASSERT_EQ(dl.status, 200) << dl.body;
+  auto meta = shoal::parse_metainfo(dl.body);
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->announce(), announce + "/" + passkey);
+
+  // Torznab: credential errors are Torznab's code 100.
+  auto denied = t.call("GET", "/api/v1/torznab/api?t=caps");
+  EXPECT_EQ(denied.status, 200);
+  auto denied_doc = shoal::test::parse_xml(denied.body);
+  ASSERT_TRUE(denied_doc.error.empty()) << denied.body;
+  EXPECT_EQ(denied_doc.root->attrs["code"], "100");
+  auto not_feed = shoal::test::parse_xml(t.call("GET", "/api/v1/torznab/api?t=caps&apikey=" + read_key).body);
+  ASSERT_TRUE(not_feed.error.empty());
+  EXPECT_EQ(not_feed.root->attrs["code"], "100");
+  EXPECT_EQ(t.call("GET", "/api/v1/torznab/api?t=search&q=members&apikey=" + feed_key).status, 200);
+
+  // The feed key opens nothing else: not in a URL elsewhere, not as a header on other endpoints.
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=members&apikey=" + feed_key).status, 401);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/search?q=members", "", bearer(feed_key)).status, 403);
+  EXPECT_EQ(t.call("GET", "/api/v1/me/keys", "", bearer(feed_key)).status, 403);
+  EXPECT_EQ(t.call("POST", "/api/v1/torrents", file, {{"Content-Type", "application/x-bittorrent"},
+                                                      {"Authorization", "Bearer " + feed_key}})
+                .status,
+            403);
+
+  // A disabled member's key stops working; so does a revoked one.
+  const std::int64_t alice_id = t.call("GET", "/api/v1/me", "", bearer(alice)).js()["user"].value("id", std::int64_t{0});
+  ASSERT_EQ(t.call("PATCH", "/api/v1/admin/users/" + std::to_string(alice_id), R"({"enabled":false})", bearer(admin)).status, 200);
+  EXPECT_EQ(t.call("GET", "/api/v1/feed/rss?apikey=" + feed_key).status, 403);
+  ASSERT_EQ(t.call("PATCH", "/api/v1/admin/users/" + std::to_string(alice_id), R"({"enabled":true})", bearer(admin)).status, 200);
+  EXPECT_EQ(t.call("GET", "/api/v1/feed/rss?apikey=" + feed_key).status, 200);
+  const std::string alice2 = t.call("POST", "/api/v1/auth/login",
+                                    json{{"username", "alice"}, {"password", kPassword}}.dump())
+                                 .js()
+                                 .value("token", "");
+  ASSERT_EQ(t.call("DELETE", "/api/v1/me/keys/" + std::to_string(feed_key_id), "", bearer(alice2)).status, 204);
+  EXPECT_EQ(t.call("GET", "/api/v1/feed/rss?apikey=" + feed_key).status, 401);
 }
 
 TEST(CatalogApiProcess, AdminsManageCategories) {

@@ -232,10 +232,10 @@ TEST(RoleAndScopeNamesTest, RoundTrip) {
   EXPECT_EQ(parse_role("admin"), Role::admin);
   EXPECT_EQ(parse_role("user"), Role::user);
   EXPECT_FALSE(parse_role("Admin"));
-  for (Scope s : {Scope::read, Scope::write, Scope::admin, Scope::ingest})
+  for (Scope s : {Scope::read, Scope::write, Scope::admin, Scope::ingest, Scope::feed})
     EXPECT_EQ(parse_scope(scope_name(s)), s);
   EXPECT_FALSE(parse_scope("root"));
-  EXPECT_EQ(scope_names(kAllScopes), (std::vector<std::string>{"read", "write", "admin", "ingest"}));
+  EXPECT_EQ(scope_names(kAllScopes), (std::vector<std::string>{"read", "write", "admin", "ingest", "feed"}));
 }
 
 }  // namespace

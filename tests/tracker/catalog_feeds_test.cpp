@@ -3,7 +3,6 @@
 // hostile names (markup characters, control characters, invalid UTF-8) must not break the XML.
 #include "shoal/tracker/catalog_feeds.hpp"
 
-#include <expat.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -12,82 +11,14 @@
 #include <vector>
 
 #include "shoal/proto/magnet.hpp"
+#include "xml_dom.hpp"
 
 using namespace shoal;
 using namespace shoal::tracker;
+using shoal::test::Node;
+using shoal::test::parse_xml;
 
 namespace {
-
-// A tiny DOM built with expat.
-struct Node {
-  std::string name;
-  std::map<std::string, std::string> attrs;
-  std::string text;
-  std::vector<std::unique_ptr<Node>> children;
-
-  std::vector<const Node*> all(std::string_view child) const {
-    std::vector<const Node*> out;
-    for (const auto& c : children)
-      if (c->name == child) out.push_back(c.get());
-    return out;
-  }
-  const Node& one(std::string_view child) const {
-    auto found = all(child);
-    if (found.size() != 1) {
-      ADD_FAILURE() << "expected one <" << child << "> in <" << name << ">, found " << found.size();
-      static const Node empty;
-      return empty;
-    }
-    return *found[0];
-  }
-  // <torznab:attr name=... value=...> values by name.
-  std::vector<std::string> attr_values(std::string_view attr_name) const {
-    std::vector<std::string> out;
-    for (const Node* a : all("torznab:attr"))
-      if (a->attrs.at("name") == attr_name) out.push_back(a->attrs.at("value"));
-    return out;
-  }
-};
-
-struct Parsed {
-  std::unique_ptr<Node> root;
-  std::string error;  // empty when well-formed
-};
-
-Parsed parse_xml(const std::string& xml) {
-  Parsed out;
-  std::vector<Node*> stack;
-  struct State {
-    Parsed* out;
-    std::vector<Node*>* stack;
-  } state{&out, &stack};
-  XML_Parser parser = XML_ParserCreate("UTF-8");
-  XML_SetUserData(parser, &state);
-  XML_SetElementHandler(
-      parser,
-      [](void* data, const XML_Char* name, const XML_Char** attrs) {
-        auto* s = static_cast<State*>(data);
-        auto node = std::make_unique<Node>();
-        node->name = name;
-        for (int i = 0; attrs[i] != nullptr; i += 2) node->attrs[attrs[i]] = attrs[i + 1];
-        Node* raw = node.get();
-        if (s->stack->empty())
-          s->out->root = std::move(node);
-        else
-          s->stack->back()->children.push_back(std::move(node));
-        s->stack->push_back(raw);
-      },
-      [](void* data, const XML_Char*) { static_cast<State*>(data)->stack->pop_back(); });
-  XML_SetCharacterDataHandler(parser, [](void* data, const XML_Char* text, int length) {
-    auto* s = static_cast<State*>(data);
-    if (!s->stack->empty()) s->stack->back()->text.append(text, static_cast<std::size_t>(length));
-  });
-  if (XML_Parse(parser, xml.data(), static_cast<int>(xml.size()), 1) == XML_STATUS_ERROR)
-    out.error = std::string(XML_ErrorString(XML_GetErrorCode(parser))) + " at line " +
-                std::to_string(XML_GetCurrentLineNumber(parser));
-  XML_ParserFree(parser);
-  return out;
-}
 
 const std::string kHostile = "A & B <C> \"D\" 'E' \x01\x02\x1f\x7f\xff]]> &amp;";
 const std::string kHostileClean = "A & B <C> \"D\" 'E' \xef\xbf\xbd]]> &amp;";
@@ -155,6 +86,16 @@ TEST(CatalogFeeds, EscapingDropsWhatXmlCannotHold) {
   auto nl = parse_xml("<a b=\"" + xml_escape("x\ny\tz\r\n") + "\"/>");
   ASSERT_TRUE(nl.error.empty());
   EXPECT_EQ(nl.root->attrs["b"], "x\ny\tz\n");
+}
+
+TEST(CatalogFeeds, BaseUrlFromTheConfigOrACleanHost) {
+  EXPECT_EQ(feed_base_url("https://t.example/x/", false, "evil"), "https://t.example/x");
+  EXPECT_EQ(feed_base_url("", false, "tracker.example:8080"), "http://tracker.example:8080");
+  EXPECT_EQ(feed_base_url("", true, "127.0.0.1"), "https://127.0.0.1");
+  EXPECT_EQ(feed_base_url("", false, "[::1]:80"), "http://[::1]:80");
+  for (const char* bad : {"", "a b", "x\"><script>", "host:", "host:80x", "host:123456", "[::1", "[zz]:1",
+                          "user@host", "h/path", "[::1]x"})
+    EXPECT_EQ(feed_base_url("", false, bad), std::nullopt) << bad;
 }
 
 TEST(CatalogFeeds, Rfc822Dates) {
@@ -227,7 +168,9 @@ TEST(CatalogFeeds, TorznabCaps) {
   for (const char* mode : {"search", "tv-search", "movie-search", "music-search", "audio-search",
                            "book-search"}) {
     EXPECT_EQ(searching.one(mode).attrs.at("available"), "yes") << mode;
-    EXPECT_EQ(searching.one(mode).attrs.at("supportedParams"), "q") << mode;
+    EXPECT_EQ(searching.one(mode).attrs.at("supportedParams"),
+              std::string_view(mode) == "tv-search" ? "q,season,ep" : "q")
+        << mode;
   }
   auto top = doc.root->one("categories").all("category");
   ASSERT_EQ(top.size(), 3u);  // TV, Movies, Other; subcategories nested

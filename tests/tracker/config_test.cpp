@@ -118,6 +118,7 @@ threads = 3
 max_body_bytes = 32768
 rate_limit = 2.5
 rate_burst = 20
+public_url = "https://tracker.example/t"
 ingest_rate = 5.5
 ingest_burst = 500
 )";
@@ -188,6 +189,7 @@ TEST(Config, FullExampleSetsEveryField) {
   EXPECT_EQ(cfg.api.listen, (std::vector<std::string>{"127.0.0.1:8443"}));
   EXPECT_EQ(cfg.api.rate_limit, 2.5);
   EXPECT_EQ(cfg.api.ingest_rate, 5.5);
+  EXPECT_EQ(cfg.api.public_url, "https://tracker.example/t");
   EXPECT_EQ(cfg.api.ingest_burst, 500u);
 
   // Nothing is left at its default: the example really covers every key.
@@ -201,7 +203,7 @@ TEST(Config, FullExampleSetsEveryField) {
     EXPECT_NE(a, b) << "left at default";
     ++compared;
   }
-  EXPECT_EQ(compared, 35 + 16);  // every key (+ [accounts] and [api])
+  EXPECT_EQ(compared, 35 + 17);  // every key (+ [accounts] and [api])
 }
 
 TEST(Config, FullExampleFromFile) {
@@ -589,6 +591,22 @@ TEST(Config, AccountsAndApiRules) {
   problem = validate(c);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("api.listen"), std::string::npos) << *problem;
+}
+
+TEST(Validate, PublicUrl) {
+  TrackerConfig c;
+  for (const char* good : {"https://tracker.example", "http://127.0.0.1:8080", "https://[2001:db8::1]:8443/t/",
+                           "https://example.org/tracker"}) {
+    c.api.public_url = good;
+    EXPECT_EQ(validate(c), std::nullopt) << good;
+  }
+  for (const char* bad : {"tracker.example", "ftp://x", "https://", "https://user@host", "https://h/x?y=1",
+                          "https://h/#f", "https://h:port", "https://h:123456", "https://h o", "https://[::1"}) {
+    c.api.public_url = bad;
+    auto problem = validate(c);
+    ASSERT_TRUE(problem) << bad;
+    EXPECT_TRUE(problem->starts_with("api.public_url:")) << *problem;
+  }
 }
 
 }  // namespace

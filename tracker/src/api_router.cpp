@@ -155,6 +155,12 @@ nlohmann::json ApiRouter::openapi(std::string_view title, std::string_view versi
                           {"in", "path"},
                           {"required", true},
                           {"schema", {{"type", "string"}}}});
+    if (r.auth.url_key)
+      params.push_back({{"name", "apikey"},
+                        {"in", "query"},
+                        {"required", false},
+                        {"description", "an API key with the feed scope, for clients that cannot send headers"},
+                        {"schema", {{"type", "string"}}}});
     if (!params.empty()) op["parameters"] = params;
     json responses;
     responses[std::to_string(r.success_status)] = {{"description", r.success_description}};

@@ -295,7 +295,33 @@ ApiReply ApiService::process(ApiCall call, std::string_view authorization, std::
   auto& match = std::get<ApiRouter::Match>(matched);
   const ApiRoute& route = *match.route;
   call.params = std::move(match.params);
+  bool handled = false;
+  ApiReply reply = run(route, std::move(call), authorization, cookie, csrf, handled);
+  if (!handled && route.reshape_error && reply.status >= 400 && reply.content_type.empty())
+    return route.reshape_error(std::move(reply));
+  return reply;
+}
 
+namespace {
+
+/// The feed key of a URL-key route (`?apikey=`), as the principal it stands for; an error reply
+/// when it is not an enabled user's unexpired API key with the feed scope.
+std::variant<Principal, ApiReply> url_key_principal(AccountService& accounts, std::string_view key) {
+  auto who = accounts.authenticate_bearer(key);
+  if (!who) return api_error_from(who.error());
+  if (who->credential != CredentialKind::api_key || !has_scope(who->scopes, Scope::feed)) {
+    ApiReply r = ApiReply::error(401, "unauthorized", "a URL takes only an API key with the 'feed' scope");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  who->scopes = scope_bit(Scope::read) | scope_bit(Scope::feed);
+  return std::move(*who);
+}
+
+}  // namespace
+
+ApiReply ApiService::run(const ApiRoute& route, ApiCall call, std::string_view authorization,
+                         std::string_view cookie, std::string_view csrf, bool& handled) {
   if (!call.body.empty() && !route.takes_raw(call.content_type)) {
     if (!media_type_is(call.content_type, "application/json")) {
       std::string types = "application/json";
@@ -309,7 +335,20 @@ ApiReply ApiService::process(ApiCall call, std::string_view authorization, std::
     if (!call.json.is_object()) return ApiReply::error(400, "malformed_json", "the body must be a JSON object");
   }
 
-  if (route.auth.required) {
+  if (route.auth.required && route.auth.url_key && authorization.empty() &&
+      !cookie_value(cookie, kSessionCookieName)) {
+    if (auto key = call.query_param("apikey"); key && !key->empty()) {
+      auto who = url_key_principal(m_accounts, *key);
+      if (auto* error = std::get_if<ApiReply>(&who)) return std::move(*error);
+      call.principal = std::move(std::get<Principal>(who));
+      if (!has_scope(call.principal->scopes, route.auth.scope))
+        return ApiReply::error(403, "insufficient_scope",
+                               "a feed key only reads; this endpoint needs the '" +
+                                   std::string(scope_name(route.auth.scope)) + "' scope");
+    }
+  }
+
+  if (route.auth.required && !call.principal) {
     auto bearer = bearer_token(authorization);
     if (!bearer) {
       ApiReply r = ApiReply::error(401, "unauthorized", "use Authorization: Bearer <key>");
@@ -350,6 +389,7 @@ ApiReply ApiService::process(ApiCall call, std::string_view authorization, std::
     call.principal = std::move(*who);
   }
 
+  handled = true;
   try {
     return route.handler(call);
   } catch (const std::exception& e) {

@@ -21,26 +21,16 @@
 #include "shoal/tracker/multipart.hpp"
 #include "shoal/tracker/rate_limiter.hpp"
 #include "shoal/tracker/private_tracking.hpp"
+#include "catalog_api_detail.hpp"
 
 namespace shoal::tracker {
 
-namespace {
+namespace catalog_detail {
 
 using nlohmann::json;
 
 constexpr std::string_view kTorrentType = "application/x-bittorrent";
 constexpr std::string_view kMultipartType = "multipart/form-data";
-
-struct Catalog {
-  explicit Catalog(CatalogApiDeps d)
-      : deps(std::move(d)), ingest_limiter(deps.ingest_rate, std::max(deps.ingest_burst, double{kMaxIngestItems})) {}
-
-  std::mutex mutex;  ///< one thread at a time on the store (catalog_store.hpp)
-  std::unique_ptr<CatalogStore> store;
-  CatalogApiDeps deps;
-  AccountService* accounts = nullptr;
-  RateLimiter ingest_limiter;  ///< ingest items per user
-};
 
 ApiReply catalog_error(const CatalogError& e) {
   switch (e.code) {
@@ -112,18 +102,19 @@ std::vector<std::string> split_commas(std::string_view text) {
 }
 
 /// ?category=5000,2040 -> ids; false (and a 400) for junk.
-bool read_categories(const ApiCall& call, std::vector<std::int64_t>& out, std::optional<ApiReply>& error) {
-  auto text = call.query_param("category");
+bool read_categories(const ApiCall& call, std::vector<std::int64_t>& out, std::optional<ApiReply>& error,
+                     std::string_view name) {
+  auto text = call.query_param(name);
   if (!text || text->empty()) return true;
   const auto parts = split_commas(*text);
   if (parts.size() > kMaxCatalogFilterCategories) {
-    error = bad_query("category names at most " + std::to_string(kMaxCatalogFilterCategories) + " ids");
+    error = bad_query(std::string(name) + " names at most " + std::to_string(kMaxCatalogFilterCategories) + " ids");
     return false;
   }
   for (const auto& p : parts) {
     auto id = parse_int(p, 1, 999'999);
     if (!id) {
-      error = bad_query("category is a comma-separated list of category ids");
+      error = bad_query(std::string(name) + " is a comma-separated list of category ids");
       return false;
     }
     out.push_back(*id);
@@ -347,7 +338,9 @@ std::optional<std::string> read_ingest_item(const json& j, CatalogIngestItem& it
   return std::nullopt;
 }
 
-}  // namespace
+}  // namespace catalog_detail
+
+using namespace catalog_detail;
 
 std::optional<std::string> announce_with_passkey(std::string_view url, std::string_view passkey) {
   const auto scheme = url.find("://");
@@ -562,7 +555,8 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 return ApiReply::json(200, {{"torrent", torrent_json(**t, *c, true, magnet_trackers(announce))}});
               }});
 
-  router.add({"GET", "/api/v1/torrents/{id}/download", browse,
+  // Feed readers and indexers fetch the links of a feed without headers: a feed key in the URL.
+  router.add({"GET", "/api/v1/torrents/{id}/download", browse.or_url_key(),
               "The .torrent file (application/x-bittorrent; the caller's passkey in the announce "
               "URL in private mode). With Accept: application/json: {filename, content_type, "
               "torrent (base64), magnet}",
@@ -793,6 +787,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
   ingest_route.max_body_bytes = kMaxIngestBodyBytes;
   ingest_route.large_json_body = true;
   router.add(std::move(ingest_route));
+  register_feed_routes(router, c);
   return {};
 }
 

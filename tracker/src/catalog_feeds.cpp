@@ -31,6 +31,40 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> feed_base_url(std::string_view public_url, bool tls, std::string_view host) {
+  if (!public_url.empty()) {
+    while (public_url.ends_with('/')) public_url.remove_suffix(1);
+    return std::string(public_url);
+  }
+  if (host.empty() || host.size() > 255) return std::nullopt;
+  std::string_view name = host, port;
+  if (host.front() == '[') {
+    const auto close = host.find(']');
+    if (close == std::string_view::npos || close < 3) return std::nullopt;
+    const std::string_view inside = host.substr(1, close - 1);
+    if (inside.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) return std::nullopt;
+    const std::string_view after = host.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port = after.substr(1);
+      if (port.empty()) return std::nullopt;
+    }
+  } else {
+    const auto colon = host.find(':');
+    if (colon != std::string_view::npos) {
+      name = host.substr(0, colon);
+      port = host.substr(colon + 1);
+      if (port.empty()) return std::nullopt;
+    }
+    if (name.empty() ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+            std::string_view::npos)
+      return std::nullopt;
+  }
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  return std::string(tls ? "https://" : "http://") + std::string(host);
+}
+
 std::string rfc822_date(std::int64_t unix_time) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -130,7 +164,8 @@ std::string render_torznab_caps(const TorznabCaps& caps,
   out += "<searching>\n";
   for (std::string_view mode :
        {"search", "tv-search", "movie-search", "music-search", "audio-search", "book-search"})
-    out += fmt::format("<{} available=\"yes\" supportedParams=\"q\"/>\n", mode);
+    out += fmt::format("<{} available=\"yes\" supportedParams=\"{}\"/>\n", mode,
+                       mode == "tv-search" ? "q,season,ep" : "q");
   out += "</searching>\n<categories>\n";
   for (const auto& top : categories) {
     if (top.parent_id) continue;

@@ -81,6 +81,36 @@ struct ListRule {
   std::optional<std::string> (*check)(const std::string&);
 };
 
+/// http(s)://host[:port][/path] with a plain host name, IPv4 or [IPv6] address.
+bool valid_public_url(std::string_view url) {
+  std::string_view rest;
+  if (url.starts_with("http://")) rest = url.substr(7);
+  else if (url.starts_with("https://")) rest = url.substr(8);
+  else return false;
+  const std::string_view authority = rest.substr(0, rest.find('/'));
+  if (authority.empty() || url.size() > 2048) return false;
+  for (char ch : url)
+    if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f || ch == '?' || ch == '#' || ch == '@' || ch == '\\')
+      return false;
+  std::string_view host = authority;
+  if (host.front() == '[') {
+    const auto close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    std::string_view after = host.substr(close + 1);
+    if (!after.empty() && (after.front() != ':' || after.size() == 1)) return false;
+    return true;
+  }
+  const auto colon = host.find(':');
+  if (colon != std::string_view::npos) {
+    const std::string_view port = host.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    host = host.substr(0, colon);
+  }
+  return !host.empty() &&
+         host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
+             std::string_view::npos;
+}
+
 std::optional<std::string> check_listen_entry(const std::string& text) {
   const auto endpoint = PeerEndpoint::parse(text);
   if (!endpoint)
@@ -172,6 +202,7 @@ void visit_fields(Config& c, Visitor&& v) {
   v(Key{"api", "max_body_bytes"}, c.api.max_body_bytes, UintRule{1'024, 1'048'576});
   v(Key{"api", "rate_limit"}, c.api.rate_limit, DoubleRule{0.0, 100'000.0});
   v(Key{"api", "rate_burst"}, c.api.rate_burst, UintRule{1, 100'000});
+  v(Key{"api", "public_url"}, c.api.public_url, StringRule{});
   v(Key{"api", "ingest_rate"}, c.api.ingest_rate, DoubleRule{0.0, 1'000'000.0});
   v(Key{"api", "ingest_burst"}, c.api.ingest_burst, UintRule{100, 10'000'000});
 }
@@ -537,6 +568,9 @@ std::optional<std::string> check_cross_rules(const TrackerConfig& c) {
   if (!c.accounts.initial_admin.empty() && check_username(c.accounts.initial_admin))
     return "accounts.initial_admin: not a valid username (3-32 of A-Z a-z 0-9 . _ -, starting "
            "with a letter or digit), or empty";
+  if (!c.api.public_url.empty() && !valid_public_url(c.api.public_url))
+    return "api.public_url: not an http:// or https:// URL with a host (and an optional port and "
+           "path; no query, fragment, user name or spaces): '" + c.api.public_url + "'";
   if (!c.process.admin_token.empty() && c.process.admin_token.size() < kMinAdminTokenLength)
     return "process.admin_token: must be at least " + std::to_string(kMinAdminTokenLength) +
            " characters (or empty to disable /admin)";

@@ -70,6 +70,13 @@ constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view to_std(beast::string_view s) noexcept { return {s.data(), s.size()}; }
 
+/// A request target for the log: the path only, the query replaced by "?…" — queries carry
+/// passkeys and feed keys, which must not end up in log files.
+std::string loggable_target(std::string_view target) {
+  const auto q = target.find('?');
+  return q == std::string_view::npos ? std::string(target) : std::string(target.substr(0, q)) + "?…";
+}
+
 char ascii_lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -633,7 +640,7 @@ private:
     if (response.deferred()) {
       // It threw after deferring: the completion still owns the answer.
       spdlog::error("http: {} {} from {}: {} after deferring", to_std(request.method_string()),
-                    to_std(request.target()), m_peer.to_string(), problem.value_or("?"));
+                    loggable_target(to_std(request.target())), m_peer.to_string(), problem.value_or("?"));
       m_state = State::handling;
       return;
     }
@@ -668,7 +675,7 @@ private:
     if (problem) {
       m_core.handler_errors.fetch_add(1, std::memory_order_relaxed);
       spdlog::error("http: {} {} from {}: {}; answered 500", to_std(request.method_string()),
-                    to_std(request.target()), m_peer.to_string(), *problem);
+                    loggable_target(to_std(request.target())), m_peer.to_string(), *problem);
       response = HttpResponse{};
       response.status = 500;
       response.body = "internal server error\n";

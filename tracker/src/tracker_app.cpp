@@ -380,7 +380,8 @@ expected<void, std::string> TrackerApp::Impl::start_accounts() {
                      {"login_lockout", k.accounts.login_lockout}};
     j["api"] = {{"threads", k.api.threads}, {"max_body_bytes", k.api.max_body_bytes},
                 {"rate_limit", k.api.rate_limit}, {"rate_burst", k.api.rate_burst},
-                {"ingest_rate", k.api.ingest_rate}, {"ingest_burst", k.api.ingest_burst}};
+                {"public_url", k.api.public_url}, {"ingest_rate", k.api.ingest_rate},
+                {"ingest_burst", k.api.ingest_burst}};
     j["storage"] = {{"flush_interval", k.storage.flush_interval}};
     return j;
   };
@@ -394,7 +395,7 @@ expected<void, std::string> TrackerApp::Impl::start_accounts() {
           api->router(), *accounts,
           {c.database_path(), c.tracker.mode == TrackerMode::private_mode,
            c.tracker.mode == TrackerMode::private_mode ? private_tracking.get() : nullptr,
-           [this](const Sha1Digest& h) { return store.scrape(h); }, c.api.ingest_rate,
+           [this](const Sha1Digest& h) { return store.scrape(h); }, c.api.public_url, c.api.ingest_rate,
            static_cast<double>(c.api.ingest_burst)});
       !r)
     return r;

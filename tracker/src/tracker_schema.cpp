@@ -275,6 +275,30 @@ END;
 CREATE INDEX user_torrent_stats_recent
   ON user_torrent_stats (user_id, last_announce DESC, torrent_id);
 )sql",
+
+    // 6: API keys may carry the feed scope (16): the scopes check widens to 1..31. SQLite cannot
+    // change a CHECK in place, so the table is rebuilt (nothing references it).
+    R"sql(
+CREATE TABLE api_keys_v6 (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+  prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE CHECK (length(key_hash) = 64),
+  scopes INTEGER NOT NULL CHECK (scopes BETWEEN 1 AND 31),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  last_used_at INTEGER,
+  revoked_at INTEGER
+);
+INSERT INTO api_keys_v6 (id, user_id, name, prefix, key_hash, scopes, created_at, expires_at,
+                         last_used_at, revoked_at)
+  SELECT id, user_id, name, prefix, key_hash, scopes, created_at, expires_at, last_used_at,
+         revoked_at FROM api_keys;
+DROP TABLE api_keys;
+ALTER TABLE api_keys_v6 RENAME TO api_keys;
+CREATE INDEX api_keys_user ON api_keys(user_id);
+)sql",
 };
 
 

@@ -43,9 +43,20 @@ namespace shoal::tracker {
 struct ApiAuth {
   bool required = false;
   Scope scope = Scope::read;  ///< when required; Scope::admin also means "an admin's credential"
+  /// When required: the credential may also come as `?apikey=` in the URL (feeds, and the
+  /// downloads they link to), for clients that cannot send headers. Only an API key with the
+  /// feed scope is taken there (any other credential is 401), and it then holds only the read
+  /// and feed scopes. A header credential, when sent, is used instead.
+  bool url_key = false;
 
   static ApiAuth none() { return {}; }
   static ApiAuth with_scope(Scope s) { return {true, s}; }
+  /// This, also taking a feed key from the URL (no change when nothing is required).
+  ApiAuth or_url_key() const {
+    ApiAuth a = *this;
+    a.url_key = required;
+    return a;
+  }
 };
 
 /// One request as a handler sees it: owned copies (it runs on a worker thread, after the HTTP
@@ -142,6 +153,9 @@ struct ApiRoute {
   /// Whether `content_type` (a Content-Type header value, parameters ignored, case-insensitive)
   /// is one of raw_body_types.
   bool takes_raw(std::string_view content_type) const noexcept;
+  /// Rewrites the JSON error replies the API produces for this route before its handler runs
+  /// (415, 400, 401, 403) into the route's own format (Torznab's XML errors); null: unchanged.
+  std::function<ApiReply(ApiReply)> reshape_error = nullptr;
   /// Whether a body of `content_type` may be up to max_body_bytes (a raw type, or JSON with
   /// large_json_body).
   bool takes_large(std::string_view content_type) const noexcept;

@@ -102,6 +102,11 @@ public:
                    std::string_view csrf);
 
 private:
+  /// process() after routing: body, credential and scope checks, then the handler (`handled`
+  /// set once it was called).
+  ApiReply run(const ApiRoute& route, ApiCall call, std::string_view authorization, std::string_view cookie,
+               std::string_view csrf, bool& handled);
+
   struct Pool;
   AccountService& m_accounts;
   ApiOptions m_options;

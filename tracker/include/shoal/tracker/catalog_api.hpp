@@ -101,6 +101,8 @@ struct CatalogApiDeps {
   PrivateTracking* private_tracking = nullptr;
   /// Live swarm numbers by swarm key; may be empty (then zeros).
   std::function<SwarmCounts(const Sha1Digest&)> swarm;
+  /// api.public_url: the base of absolute links in feeds; empty: from the request's Host.
+  std::string public_url;
   /// Ingest items per second and burst per user (api.ingest_rate / ingest_burst); rate 0: no limit.
   double ingest_rate = 0;
   double ingest_burst = 2000;

@@ -22,8 +22,9 @@
 //
 // Torznab (spec 1.3 as Jackett and Prowlarr implement it): t=caps lists the server, the page
 // limits, the search modes (search, tv-search, movie-search, music-search, audio-search,
-// book-search; each with supportedParams="q": seasons and episodes are searched as words of the
-// query, which is how release names carry them) and the categories with their subcategories.
+// book-search; supportedParams="q", and "q,season,ep" for tv-search: the endpoint turns a season
+// and episode into a word of the query, "S01E02", which is how release names carry them) and the
+// categories with their subcategories.
 // t=search is an RSS 2.0 document in which every item carries <torznab:attr> elements: category
 // (the torrent's and, for a subcategory, its parent's), size, files, grabs (completed), seeders,
 // peers (seeders + leechers, as the spec defines it), infohash (v1 hex, or for a v2-only torrent
@@ -84,6 +85,12 @@ enum class TorznabError {
 
 /// `text` escaped for XML text and attribute values (see the header).
 std::string xml_escape(std::string_view text);
+
+/// The base of a feed's absolute links: `public_url` (api.public_url) without a trailing '/' when
+/// set, else "http(s)://" + `host` (the request's Host header, https when `tls`) — nullopt when
+/// that host is not a host name, IPv4 or [IPv6] address with an optional port (so a hostile Host
+/// never reaches the XML or the links).
+std::optional<std::string> feed_base_url(std::string_view public_url, bool tls, std::string_view host);
 
 /// RFC 822 date as RSS wants it, in UTC: "Sat, 05 Dec 2026 01:02:03 +0000".
 std::string rfc822_date(std::int64_t unix_time);

@@ -157,6 +157,10 @@ struct ApiSettings {
   std::uint32_t max_body_bytes = 16384;          ///< request body limit; 1024-1048576
   double rate_limit = 10;                        ///< requests/s per address and per credential; 0 = off; 0-100000
   std::uint32_t rate_burst = 60;                 ///< requests allowed in a burst; 1-100000
+  /// The address users reach the API at, for absolute links in feeds ("https://tracker.example"
+  /// or with a path prefix behind a proxy: "https://example.org/tracker"); http(s), no query,
+  /// no trailing slash needed. Empty: links are built from the request's Host header.
+  std::string public_url;
   double ingest_rate = 100;                      ///< catalog ingest items/s per user; 0 = off; 0-1000000
   std::uint32_t ingest_burst = 2000;             ///< ingest items allowed in a burst; 100-10000000
 
