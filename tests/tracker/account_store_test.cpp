@@ -4,6 +4,7 @@
 
 #include "shoal/tracker/secret_token.hpp"
 #include "shoal/tracker/sqlite.hpp"
+#include "shoal/tracker/tracker_schema.hpp"
 #include "sqlite_test_util.hpp"
 
 namespace shoal::tracker {
@@ -236,6 +237,45 @@ TEST(RoleAndScopeNamesTest, RoundTrip) {
     EXPECT_EQ(parse_scope(scope_name(s)), s);
   EXPECT_FALSE(parse_scope("root"));
   EXPECT_EQ(scope_names(kAllScopes), (std::vector<std::string>{"read", "write", "admin", "ingest", "feed"}));
+}
+
+// Migration 6 widens api_keys.scopes to the feed scope by rebuilding the table: keys made before
+// it are kept with their scopes, and feed keys can be stored after it.
+TEST(AccountStoreUpgrade, Version5KeysSurviveAndFeedKeysFitAfterwards) {
+  TempDir dir;
+  const auto path = dir / "tracker.db";
+  {
+    auto db = SqliteConnection::open(path);
+    ASSERT_TRUE(db);
+    auto v = apply_migrations(*db, tracker_migrations().first(5));
+    ASSERT_TRUE(v) << v.error();
+    ASSERT_TRUE(db->exec("INSERT INTO users (username, role, password_hash, passkey, created_at, updated_at)"
+                         " VALUES ('alice', 'user', 'x', '" + std::string(32, 'a') + "', 0, 0)"));
+    ASSERT_TRUE(db->exec("INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, created_at)"
+                         " VALUES (1, 'old', 'sk_old', '" + std::string(64, 'b') + "', 9, 7)"));
+    EXPECT_FALSE(db->exec("INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, created_at)"
+                          " VALUES (1, 'feed', 'sk_f', '" + std::string(64, 'c') + "', 16, 7)"));
+  }
+  auto store = open_sqlite_account_store(path);
+  ASSERT_TRUE(store) << store.error().message;
+  auto keys = (*store)->list_api_keys(1);
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].name, "old");
+  EXPECT_EQ((*keys)[0].scopes, scope_bit(Scope::read) | scope_bit(Scope::ingest));
+  EXPECT_EQ((*keys)[0].created_at, 7);
+  ApiKeyRecord feed;
+  feed.user_id = 1;
+  feed.name = "feed";
+  feed.prefix = "sk_feed";
+  feed.key_hash = std::string(64, 'd');
+  feed.scopes = scope_bit(Scope::feed);
+  feed.created_at = 8;
+  auto id = (*store)->create_api_key(feed);
+  ASSERT_TRUE(id) << id.error().message;
+  auto found = (*store)->find_api_key(std::string(64, 'd'));
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((**found).scopes, scope_bit(Scope::feed));
 }
 
 }  // namespace
