@@ -4,12 +4,14 @@
 //   shoal-bench http --target 127.0.0.1:6969 --duration 10 [--no-keep-alive] [--json]
 //   shoal-bench udp  --target 127.0.0.1:6969 --fill --torrents 100000 --peers-per-torrent 10
 //   shoal-bench hashes --torrents 10000 > whitelist.txt     # the info-hashes under load, hex
+//   shoal-bench catalog --target 127.0.0.1:8080 --key sk_… --fill 100000 --clients 32 --duration 10
 #include <cstdio>
 #include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "shoal/bench/catalog_load.hpp"
 #include "shoal/bench/load.hpp"
 
 namespace {
@@ -91,7 +93,38 @@ int main(int argc, char** argv) {
   auto* hashes = app.add_subcommand("hashes", "print the info-hashes of torrents 0..N-1 (a whitelist)");
   hashes->add_option("--torrents", hash_count)->capture_default_str();
 
+  shoal::bench::CatalogLoadOptions catalog_opts;
+  std::string catalog_target;
+  bool catalog_json = false;
+  auto* catalog = app.add_subcommand("catalog", "the torrent catalog's search and details endpoints (REST API)");
+  catalog->add_option("--target", catalog_target, "the API's address, IPv4 host:port")->required();
+  catalog->add_option("--key", catalog_opts.api_key, "API key (the ingest scope to --fill)");
+  catalog->add_option("--fill", catalog_opts.fill, "ingest this many synthetic entries first")->capture_default_str();
+  catalog->add_option("--entries", catalog_opts.entries, "entries the catalog holds (default: --fill)");
+  catalog->add_option("--clients", catalog_opts.clients, "concurrent keep-alive clients")->capture_default_str();
+  catalog->add_option("--duration", catalog_opts.duration_seconds, "seconds of load")->capture_default_str();
+  catalog->add_option("--rate", catalog_opts.rate, "requests/s over all clients; 0 = closed loop")->capture_default_str();
+  catalog->add_option("--seed", catalog_opts.seed, "random seed")->capture_default_str();
+  catalog->add_flag("--json", catalog_json)->description("print one JSON object instead of text");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (catalog->parsed()) {
+    auto endpoint = shoal::PeerEndpoint::parse(catalog_target);
+    if (!endpoint || !endpoint->is_v4() || endpoint->port == 0) {
+      std::cerr << "--target: expected an IPv4 host:port, e.g. 127.0.0.1:8080\n";
+      return 2;
+    }
+    catalog_opts.target = *endpoint;
+    try {
+      const auto r = shoal::bench::run_catalog_load(catalog_opts);
+      std::cout << (catalog_json ? shoal::bench::to_json(r) + "\n" : shoal::bench::to_text(r));
+      return r.searches.requests > 0 && r.searches.errors == 0 ? 0 : 1;
+    } catch (const std::exception& e) {
+      std::cerr << e.what() << "\n";
+      return 2;
+    }
+  }
 
   if (hashes->parsed()) {
     std::string out;

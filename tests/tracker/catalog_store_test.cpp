@@ -573,6 +573,40 @@ TEST(CatalogStore, CategoryAdministration) {
   EXPECT_TRUE(std::none_of(cats->begin(), cats->end(), [](auto& c) { return c.id == 5090; }));
 }
 
+// A newest-first search reads only the offset + limit newest matches: every page is exactly the
+// slice of the full newest-first order, and rows of other categories or without the word never
+// take a place in the window.
+TEST(CatalogStore, NewestSearchPagesAreSlicesOfTheFullOrder) {
+  Fixture f;
+  std::vector<std::string> expected;  // newest first
+  for (int i = 0; i < 40; ++i) {
+    f.now += 1;
+    const std::string name = "Common.Word.Part." + std::to_string(i);
+    f.ingest(name, {}, i % 3 == 0 ? 5040 : 2000);
+    if (i % 3 != 0) expected.insert(expected.begin(), name);
+    f.ingest("Other.Thing." + std::to_string(i));
+  }
+  for (std::int64_t offset : {0, 5, 20, 25}) {
+    CatalogSearch s;
+    s.query = "common word";
+    s.sort = CatalogSort::newest;
+    s.categories = {2000};
+    s.limit = 5;
+    s.offset = offset;
+    s.count_total = true;
+    auto page = f.store->search(s);
+    ASSERT_TRUE(page) << page.error().message;
+    std::vector<std::string> got;
+    for (const auto& t : page->items) got.push_back(t.name);
+    const auto from = std::min<std::size_t>(static_cast<std::size_t>(offset), expected.size());
+    const auto to = std::min<std::size_t>(from + 5, expected.size());
+    EXPECT_EQ(got, std::vector<std::string>(expected.begin() + static_cast<std::ptrdiff_t>(from),
+                                            expected.begin() + static_cast<std::ptrdiff_t>(to)))
+        << "offset " << offset;
+    EXPECT_EQ(page->total, static_cast<std::int64_t>(expected.size()));
+  }
+}
+
 TEST(CatalogStore, UpgradesAVersion3DatabaseAndKeepsUploaders) {
   testutil::TempDir dir;
   const auto path = dir / "tracker.db";

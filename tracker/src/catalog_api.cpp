@@ -292,8 +292,8 @@ std::optional<std::string> private_announce(Catalog& c, const ApiCall& call, std
   if (!c.deps.private_mode || !call.principal) return std::nullopt;
   std::optional<std::string> file;
   {
-    std::lock_guard lock(c.mutex);
-    auto f = c.store->torrent_file(id);
+    auto reader = c.read();
+    auto f = reader->torrent_file(id);
     if (!f || !*f) return std::nullopt;
     file = std::move(**f);
   }
@@ -435,6 +435,12 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
   if (!opened) return unexpected<std::string>("catalog: " + opened.error().message);
   auto c = std::make_shared<Catalog>(std::move(deps));
   c->store = std::move(*opened);
+  for (unsigned i = 0; i < std::max(1u, c->deps.read_connections); ++i) {
+    auto reader = open_sqlite_catalog_store(c->deps.database);
+    if (!reader) return unexpected<std::string>("catalog: " + reader.error().message);
+    c->free_readers.push_back(reader->get());
+    c->readers.push_back(std::move(*reader));
+  }
   c->accounts = &accounts;
   const bool private_mode = c->deps.private_mode;
   const ApiAuth browse = private_mode ? ApiAuth::with_scope(Scope::read) : ApiAuth::none();
@@ -462,8 +468,8 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 }
                 if (!read_categories(call, s.categories, error) || !read_page(call, s.limit, s.offset, error))
                   return *error;
-                std::lock_guard lock(c->mutex);
-                auto page = c->store->search(s);
+                auto reader = c->read();
+                auto page = reader->search(s);
                 if (!page) return catalog_error(page.error());
                 return ApiReply::json(200, page_json(*page, *c, s.limit, s.offset));
               }});
@@ -476,16 +482,16 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 std::optional<ApiReply> error;
                 if (!read_categories(call, categories, error) || !read_page(call, limit, offset, error))
                   return *error;
-                std::lock_guard lock(c->mutex);
-                auto page = c->store->latest(categories, limit, offset);
+                auto reader = c->read();
+                auto page = reader->latest(categories, limit, offset);
                 if (!page) return catalog_error(page.error());
                 return ApiReply::json(200, page_json(*page, *c, limit, offset));
               }});
 
   router.add({"GET", "/api/v1/categories", browse, "The catalog's categories (Torznab ids)",
               "catalog", no_body, 200, "categories", [c](ApiCall&) {
-                std::lock_guard lock(c->mutex);
-                auto cats = c->store->categories();
+                auto reader = c->read();
+                auto cats = reader->categories();
                 if (!cats) return catalog_error(cats.error());
                 json list = json::array();
                 for (const auto& k : *cats) list.push_back(category_json(k));
@@ -548,8 +554,8 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 auto id = call.int_param("id");
                 if (!id) return ApiReply::error(404, "not_found", "no such torrent");
                 const auto announce = private_announce(*c, call, *id);
-                std::lock_guard lock(c->mutex);
-                auto t = c->store->get(*id);
+                auto reader = c->read();
+                auto t = reader->get(*id);
                 if (!t) return catalog_error(t.error());
                 if (!*t) return ApiReply::error(404, "not_found", "no such torrent");
                 return ApiReply::json(200, {{"torrent", torrent_json(**t, *c, true, magnet_trackers(announce))}});
@@ -567,12 +573,12 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 std::optional<std::string> file;
                 std::optional<CatalogTorrent> row;
                 {
-                  std::lock_guard lock(c->mutex);
-                  auto t = c->store->get(*id);
+                  auto reader = c->read();
+                  auto t = reader->get(*id);
                   if (!t) return catalog_error(t.error());
                   if (!*t) return ApiReply::error(404, "not_found", "no such torrent");
                   row = std::move(**t);
-                  auto f = c->store->torrent_file(*id);
+                  auto f = reader->torrent_file(*id);
                   if (!f) return catalog_error(f.error());
                   file = std::move(*f);
                 }

@@ -4,6 +4,8 @@
 // Not a public header: the contract for users of the API is catalog_api.hpp.
 
 #include <cstdint>
+#include <algorithm>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,7 +20,9 @@
 
 namespace shoal::tracker::catalog_detail {
 
-/// What every catalog route shares.
+/// What every catalog route shares. Changes go through `store` under `mutex` (one writer); reads
+/// lease one of `readers`, connections of their own (SQLite WAL: readers never wait for each other
+/// or for the writer), so a slow search holds up neither details nor other searches.
 struct Catalog {
   explicit Catalog(CatalogApiDeps d)
       : deps(std::move(d)), ingest_limiter(deps.ingest_rate, std::max(deps.ingest_burst, double{kMaxIngestItems})) {}
@@ -28,6 +32,37 @@ struct Catalog {
   CatalogApiDeps deps;
   AccountService* accounts = nullptr;
   RateLimiter ingest_limiter;  ///< ingest items per user
+
+  std::vector<std::unique_ptr<CatalogStore>> readers;
+  std::mutex readers_mutex;
+  std::condition_variable reader_freed;
+  std::vector<CatalogStore*> free_readers;
+
+  /// A reader connection for the lease's lifetime (waits while all are leased).
+  class ReadLease {
+  public:
+    explicit ReadLease(Catalog& c) : m_c(c) {
+      std::unique_lock lock(c.readers_mutex);
+      c.reader_freed.wait(lock, [&] { return !c.free_readers.empty(); });
+      m_store = c.free_readers.back();
+      c.free_readers.pop_back();
+    }
+    ~ReadLease() {
+      {
+        std::lock_guard lock(m_c.readers_mutex);
+        m_c.free_readers.push_back(m_store);
+      }
+      m_c.reader_freed.notify_one();
+    }
+    ReadLease(const ReadLease&) = delete;
+    ReadLease& operator=(const ReadLease&) = delete;
+    CatalogStore* operator->() const noexcept { return m_store; }
+
+  private:
+    Catalog& m_c;
+    CatalogStore* m_store = nullptr;
+  };
+  ReadLease read() { return ReadLease(*this); }
 };
 
 /// A store error as a reply (400/404/409; a database error is logged and is a 500).

@@ -106,10 +106,10 @@ void register_feed_routes(ApiRouter& router, const std::shared_ptr<Catalog>& c) 
                 std::vector<CatalogTorrent> rows;
                 std::vector<CatalogCategory> categories;
                 {
-                  std::lock_guard lock(c->mutex);
-                  auto page = s.query.empty() ? c->store->latest(s.categories, s.limit, s.offset) : c->store->search(s);
+                  auto reader = c->read();
+                  auto page = s.query.empty() ? reader->latest(s.categories, s.limit, s.offset) : reader->search(s);
                   if (!page) return catalog_error(page.error());
-                  auto cats = c->store->categories();
+                  auto cats = reader->categories();
                   if (!cats) return catalog_error(cats.error());
                   rows = std::move(page->items);
                   categories = std::move(*cats);
@@ -140,8 +140,8 @@ void register_feed_routes(ApiRouter& router, const std::shared_ptr<Catalog>& c) 
                        return torznab_error(TorznabError::missing_parameter, "missing parameter t");
                      std::vector<CatalogCategory> categories;
                      {
-                       std::lock_guard lock(c->mutex);
-                       auto cats = c->store->categories();
+                       auto reader = c->read();
+                       auto cats = reader->categories();
                        if (!cats) return xml(500, kXmlType, render_torznab_error(TorznabError::unknown, "database error"));
                        categories = std::move(*cats);
                      }
@@ -172,8 +172,8 @@ void register_feed_routes(ApiRouter& router, const std::shared_ptr<Catalog>& c) 
                      const std::string& root = std::get<std::string>(base);
                      CatalogPage page;
                      {
-                       std::lock_guard lock(c->mutex);
-                       auto found = c->store->search(s);
+                       auto reader = c->read();
+                       auto found = reader->search(s);
                        if (!found) return xml(500, kXmlType, render_torznab_error(TorznabError::unknown, "database error"));
                        page = std::move(*found);
                      }

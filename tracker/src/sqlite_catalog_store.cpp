@@ -649,6 +649,17 @@ expected<CatalogPage, CatalogError> SqliteCatalogStore::search(const CatalogSear
       match ? " FROM catalog_fts JOIN catalog_torrents t ON t.id = catalog_fts.rowid"
               " WHERE catalog_fts MATCH ?1 AND " + std::string(kCategoryFilter)
             : " FROM catalog_torrents t WHERE " + std::string(kCategoryFilter);
+  // Relevance ranks only the newest kMaxCatalogRankedMatches matches: FTS5 walks its doclist by
+  // id (no scoring) to find the window's lowest id, and bm25 runs on the rows above it. Newest
+  // needs only the offset + limit highest ids (ids ascend with created_at: both are set when a
+  // row is added), instead of sorting every match by created_at.
+  const bool windowed = match && (s.sort == CatalogSort::relevance || s.sort == CatalogSort::newest);
+  const std::int64_t window =
+      s.sort == CatalogSort::relevance ? kMaxCatalogRankedMatches : s.offset + s.limit;
+  const std::string ranked_from =
+      windowed ? from + " AND catalog_fts.rowid >= coalesce((SELECT catalog_fts.rowid" + from +
+                     " ORDER BY catalog_fts.rowid DESC LIMIT 1 OFFSET ?6), 0)"
+               : from;
   // Two phases: the inner query ranks the matches on their sort keys alone and keeps one page of
   // ids; only those rows are then read in full. Sorting whole rows (descriptions, tags) of every
   // match would cost as many reads as there are matches.
@@ -660,7 +671,7 @@ expected<CatalogPage, CatalogError> SqliteCatalogStore::search(const CatalogSear
     outer_order += (i ? ", p." : "p.") + alias + " " + std::string(keys[i].direction);
   }
   // ?1 and ?3 may be unused in a variant; binding them is still in range because ?5 is used.
-  const std::string sql = "SELECT " + std::string(kColumns) + " FROM (" + inner + from +
+  const std::string sql = "SELECT " + std::string(kColumns) + " FROM (" + inner + ranked_from +
                           " ORDER BY " + inner_order + " LIMIT ?4 OFFSET ?5) p" +
                           " JOIN catalog_torrents t ON t.id = p.id ORDER BY " + outer_order;
 
@@ -677,12 +688,16 @@ expected<CatalogPage, CatalogError> SqliteCatalogStore::search(const CatalogSear
   (*q)->bind_text(3, query.key);
   (*q)->bind_int64(4, s.limit);
   (*q)->bind_int64(5, s.offset);
+  if (windowed) (*q)->bind_int64(6, window - 1);
   CatalogPage page;
   auto rows = read_rows(**q, kOp);
   if (!rows) return unexpected(rows.error());
   page.items = std::move(*rows);
   if (s.count_total) {
-    auto count = statement("SELECT count(*)" + from);  // binding ?1 is in range: ?2 is used
+    // Without a category filter the index alone counts the matches (no row reads).
+    auto count = statement(match && s.categories.empty()
+                               ? std::string("SELECT count(*) FROM catalog_fts WHERE catalog_fts MATCH ?1 AND ?2 IS NULL")
+                               : "SELECT count(*)" + from);  // binding ?1 is in range: ?2 is used
     if (!count) return unexpected(count.error());
     bind(**count);
     auto row = (*count)->step();

@@ -395,7 +395,7 @@ expected<void, std::string> TrackerApp::Impl::start_accounts() {
           api->router(), *accounts,
           {c.database_path(), c.tracker.mode == TrackerMode::private_mode,
            c.tracker.mode == TrackerMode::private_mode ? private_tracking.get() : nullptr,
-           [this](const Sha1Digest& h) { return store.scrape(h); }, c.api.public_url, c.api.ingest_rate,
+           [this](const Sha1Digest& h) { return store.scrape(h); }, c.api.threads, c.api.public_url, c.api.ingest_rate,
            static_cast<double>(c.api.ingest_burst)});
       !r)
     return r;

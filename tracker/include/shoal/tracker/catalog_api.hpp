@@ -101,6 +101,9 @@ struct CatalogApiDeps {
   PrivateTracking* private_tracking = nullptr;
   /// Live swarm numbers by swarm key; may be empty (then zeros).
   std::function<SwarmCounts(const Sha1Digest&)> swarm;
+  /// Read connections of the catalog (searches, details, feeds run on them in parallel; the API
+  /// has api.threads workers): at least 1.
+  unsigned read_connections = 2;
   /// api.public_url: the base of absolute links in feeds; empty: from the request's Host.
   std::string public_url;
   /// Ingest items per second and burst per user (api.ingest_rate / ingest_burst); rate 0: no limit.

@@ -34,6 +34,12 @@
 //     same words.
 //  3. Newer first (created_at), then the higher id: equal scores never tie, so the order is total
 //     and pages (limit/offset) neither skip nor repeat rows while the catalog is unchanged.
+// Scoring every match of a very common word ("1080p" in a third of a catalog) costs milliseconds
+// per thousand matches, so relevance ranks the kMaxCatalogRankedMatches newest matches (by id,
+// after the category filter) and no others: a query with more matches lists the best of its
+// newest ones; pages past that window are empty. `total` still counts every match. Sort by
+// newest (or narrow the query) to page through all of them: a newest search reads the offset +
+// limit newest matches by id (ids ascend with created_at; both are set when a row is added).
 // Other sorts: newest (created_at, id descending), size (descending, then id descending), name
 // (case-insensitive ascending, then id ascending). Every term must match (AND), in the name, a
 // file path or a tag; terms are words as the tokenizer splits them (catalog_query.hpp: '.', '_',
@@ -93,6 +99,8 @@ inline constexpr std::size_t kMaxIndexedPathBytes = 256 * 1024;
 /// Page size: 1..kMaxCatalogLimit; offsets 0..kMaxCatalogOffset (deeper pages: narrow the query).
 inline constexpr std::int64_t kMaxCatalogLimit = 100;
 inline constexpr std::int64_t kMaxCatalogOffset = 10'000;
+/// Matches a relevance search ranks: the newest this many (see the header comment).
+inline constexpr std::int64_t kMaxCatalogRankedMatches = 1'000;
 inline constexpr std::int64_t kDefaultCatalogLimit = 25;
 /// Category filters name at most this many ids.
 inline constexpr std::size_t kMaxCatalogFilterCategories = 32;
