@@ -26,6 +26,7 @@
 
 #include "commands.hpp"
 #include "shoal/peer/atomic_file.hpp"
+#include "shoal/proto/encoding.hpp"
 #include "tracker_api_session.hpp"
 
 namespace shoal::cli {
@@ -74,33 +75,6 @@ std::vector<std::string> split_tags(const std::string& text) {
   return out;
 }
 
-/// Standard base64 (padding optional, no whitespace); nullopt when it is not.
-std::optional<std::string> base64_decode(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  if (bits >= 6) return std::nullopt;  // a lone trailing character
-  return out;
-}
 
 std::string swarm_cell(const json& t, const char* name) {
   return member(t, name).is_number() ? cell(member(t, name)) : "-";
@@ -222,7 +196,7 @@ void run_download(const ApiArgs& a, const CatalogArgs& c) {
     const json j = api.parse_answer(r, path);
     const json& b64 = member(j, "torrent");
     std::optional<std::string> decoded;
-    if (b64.is_string()) decoded = base64_decode(b64.get<std::string>());
+    if (b64.is_string()) decoded = shoal::base64_decode(b64.get<std::string>());
     if (!decoded) command_failed(kTrackerCommand, a.json, "bad_response", "the download answer has no .torrent", 1);
     bytes = std::move(*decoded);
     if (member(j, "filename").is_string()) filename = member(j, "filename").get<std::string>();

@@ -3,7 +3,7 @@
 // parameters (400, never 500), magnet entries, ingest idempotency and per-item errors, download
 // keeping the info-hash, who may edit and delete, and private mode (private flag required,
 // members only, the caller's passkey in the downloaded .torrent, registration for tracking).
-// The pure helpers (announce_with_passkey, rewrite_torrent_announce, base64_encode) are tested
+// The pure helpers (announce_with_passkey, rewrite_torrent_announce) are tested
 // here too.
 #include <signal.h>
 
@@ -23,6 +23,7 @@
 #include "xml_dom.hpp"
 #include "process.hpp"
 #include "shoal/proto/bencode.hpp"
+#include "shoal/proto/encoding.hpp"
 #include "shoal/proto/metainfo.hpp"
 #include "shoal/tracker/catalog_api.hpp"
 
@@ -51,27 +52,6 @@ std::string corpus(const std::string& name) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::string base64_decode(const std::string& in) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-  };
-  std::string out;
-  int bits = 0, acc = 0;
-  for (char c : in) {
-    const int v = val(c);
-    if (v < 0) break;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
 
 /// A single-file .torrent, private when asked, announcing to `announce`.
 std::string make_torrent(const std::string& name, bool private_flag, const std::string& announce) {
@@ -149,15 +129,6 @@ std::string many_categories() {
 }
 
 // ---- pure helpers ---------------------------------------------------------------------------
-
-TEST(CatalogApiHelpers, Base64MatchesRfc4648Vectors) {
-  EXPECT_EQ(base64_encode(""), "");
-  EXPECT_EQ(base64_encode("f"), "Zg==");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64_encode(std::string("\xff\x00\xfe", 3)), "/wD+");
-}
 
 TEST(CatalogApiHelpers, AnnounceWithPasskeyReplacesOrAddsThePathSegment) {
   EXPECT_EQ(announce_with_passkey("http://t.example:6969/announce", "pk"), "http://t.example:6969/announce/pk");
@@ -275,7 +246,7 @@ TEST(CatalogApiProcess, UploadSearchDetailsDownloadEditDelete) {
                         {{"Accept", "application/json"}});
   ASSERT_EQ(dl_json.status, 200) << dl_json.body;
   EXPECT_EQ(dl_json.js()["filename"], "sample.torrent");
-  EXPECT_EQ(base64_decode(dl_json.js()["torrent"]), sample);
+  EXPECT_EQ(shoal::base64_decode(dl_json.js()["torrent"].get<std::string>()).value_or(""), sample);
   EXPECT_EQ(t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download", "",
                    {{"Accept", "application/json, application/x-bittorrent"}})
                 .body,
@@ -877,7 +848,7 @@ TEST(CatalogApiProcess, PrivateModeNeedsThePrivateFlagMembersAndPasskeys) {
   bob_json["Accept"] = "application/json";
   auto dl_json = t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download", "", bob_json);
   ASSERT_EQ(dl_json.status, 200) << dl_json.body;
-  EXPECT_EQ(base64_decode(dl_json.js()["torrent"]), dl.body);
+  EXPECT_EQ(shoal::base64_decode(dl_json.js()["torrent"].get<std::string>()).value_or(""), dl.body);
   EXPECT_NE(dl_json.js()["magnet"].get<std::string>().find(bob_pk), std::string::npos);
   EXPECT_EQ(dl_json.js()["magnet"].get<std::string>().find(alice_pk), std::string::npos);
   EXPECT_EQ(t.call("GET", "/api/v1/torrents/" + std::to_string(id) + "/download").status, 401);

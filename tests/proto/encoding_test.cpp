@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 using namespace shoal;
 
 TEST(Encoding, Hex) {
@@ -44,4 +46,23 @@ TEST(Encoding, Percent) {
   std::string all;
   for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
   EXPECT_EQ(*percent_decode(percent_encode(all)), all);
+}
+
+TEST(Encoding, Base64MatchesRfc4648Vectors) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_encode(std::string("\xff\x00\xfe", 3)), "/wD+");
+  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
+                                                      std::string("\xff\x00\xfe", 3)}) {
+    EXPECT_EQ(base64_decode(base64_encode(s)), s);
+    std::string unpadded = base64_encode(s);
+    while (!unpadded.empty() && unpadded.back() == '=') unpadded.pop_back();
+    EXPECT_EQ(base64_decode(unpadded), s);
+  }
+  EXPECT_FALSE(base64_decode("Zm9v!"));
+  EXPECT_FALSE(base64_decode("Zm9v Zg=="));
+  EXPECT_FALSE(base64_decode("Z"));  // a lone trailing character
 }

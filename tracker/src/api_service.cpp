@@ -1,4 +1,5 @@
 #include "shoal/tracker/api_service.hpp"
+#include "shoal/proto/encoding.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -14,17 +15,6 @@
 namespace shoal::tracker {
 
 namespace {
-
-bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool state_changing(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
@@ -44,7 +34,7 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
   if (authorization.empty()) return std::string_view();
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size() ||
-      !iequals_ascii(authorization.substr(0, kScheme.size()), kScheme))
+      !ascii_iequals(authorization.substr(0, kScheme.size()), kScheme))
     return std::nullopt;
   std::string_view token = authorization.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);

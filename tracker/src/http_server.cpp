@@ -1,4 +1,5 @@
 #include "shoal/tracker/http_server.hpp"
+#include "shoal/proto/encoding.hpp"
 
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
@@ -77,17 +78,6 @@ std::string loggable_target(std::string_view target) {
   return q == std::string_view::npos ? std::string(target) : std::string(target.substr(0, q)) + "?…";
 }
 
-char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -132,8 +122,8 @@ std::optional<std::string> response_problem(const HttpResponse& response) {
     if (name.size() > kMaxResponseHeaderBytes || value.size() > kMaxResponseHeaderBytes)
       return "header too long";
     if (!is_token(name)) return "header name \"" + name + "\" is not a token";
-    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
-        iequals(name, "Connection"))
+    if (ascii_iequals(name, "Content-Length") || ascii_iequals(name, "Transfer-Encoding") ||
+        ascii_iequals(name, "Connection"))
       return "header " + name + " is set by the server";
     if (!is_safe_value(value)) return "header " + name + " contains CR, LF or NUL";
   }
@@ -548,7 +538,7 @@ private:
       m_parser->body_limit(limit);
     }
     const auto& request = m_parser->get();
-    if (request.version() >= 11 && iequals(to_std(request[http::field::expect]), "100-continue")) {
+    if (request.version() >= 11 && ascii_iequals(to_std(request[http::field::expect]), "100-continue")) {
       net::async_write(m_stream, net::buffer(kContinueResponse.data(), kContinueResponse.size()),
                        [self = this->shared_from_this()](error_code write_ec, std::size_t) {
                          if (self->m_closed) return;
@@ -1006,7 +996,7 @@ HttpCompletion HttpResponse::defer() {
 
 std::optional<std::string_view> HttpRequest::header(std::string_view name) const noexcept {
   for (const auto& h : m_headers)
-    if (iequals(h.name, name)) return h.value;
+    if (ascii_iequals(h.name, name)) return h.value;
   return std::nullopt;
 }
 
@@ -1016,7 +1006,7 @@ IpAddress resolve_client_address(const IpAddress& peer, std::span<const HttpHead
   if (!is_trusted(client, trusted_proxies)) return client;
 
   for (const auto& h : headers) {
-    if (!iequals(h.name, "X-Real-IP")) continue;
+    if (!ascii_iequals(h.name, "X-Real-IP")) continue;
     if (auto a = parse_forwarded_address(h.value)) return *a;
     break;  // only the first X-Real-IP counts; an invalid one falls through to X-Forwarded-For
   }
@@ -1026,7 +1016,7 @@ IpAddress resolve_client_address(const IpAddress& peer, std::span<const HttpHead
   // right is the client. Entries further left are the client's own claims.
   std::size_t entries = 0;
   for (auto it = headers.rbegin(); it != headers.rend(); ++it) {
-    if (!iequals(it->name, "X-Forwarded-For")) continue;
+    if (!ascii_iequals(it->name, "X-Forwarded-For")) continue;
     std::string_view rest = it->value;
     for (;;) {
       const auto comma = rest.rfind(',');

@@ -1,4 +1,5 @@
 #include "shoal/tracker/multipart.hpp"
+#include "shoal/proto/encoding.hpp"
 
 #include <utility>
 
@@ -9,13 +10,6 @@ namespace {
 constexpr std::string_view kCrlf = "\r\n";
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -158,7 +152,7 @@ expected<std::vector<MultipartPart>, std::string> parse_multipart_form_data(std:
         return Error("multipart: a header line without a name");
       const std::string_view name = trim(line.substr(0, colon));
       const std::string_view value = trim(line.substr(colon + 1));
-      if (iequals(name, "Content-Disposition")) {
+      if (ascii_iequals(name, "Content-Disposition")) {
         if (disposition) return Error("multipart: two Content-Disposition headers in one part");
         disposition = true;
         auto v = parse_header_value(value);
@@ -168,7 +162,7 @@ expected<std::vector<MultipartPart>, std::string> parse_multipart_form_data(std:
         if (!n || n->empty()) return Error("multipart: a part without a name");
         part.name = *n;
         if (const std::string* f = v->param("filename")) part.filename = *f;
-      } else if (iequals(name, "Content-Type")) {
+      } else if (ascii_iequals(name, "Content-Type")) {
         part.content_type = std::string(value);
       }
     }

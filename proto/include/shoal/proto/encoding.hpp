@@ -9,7 +9,7 @@
 //   unreserved characters (A-Z a-z 0-9 - . _ ~) and escapes every other byte as %XX.
 //
 // Decoders return std::nullopt on any invalid input (odd hex length, non-alphabet characters,
-// truncated or non-hex %-escapes); they never throw.
+// truncated or non-hex %-escapes, base64 outside its alphabet); they never throw.
 
 #include <optional>
 #include <string>
@@ -33,5 +33,15 @@ std::string percent_encode(std::string_view bytes);
 /// Decodes %XX escapes; with `plus_as_space`, '+' becomes ' ' (form encoding, as in query strings
 /// from browsers). nullopt on a malformed escape ("%4", "%zz").
 std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space = false);
+
+/// ASCII case-insensitive equality (HTTP header names, tokens, media types); other bytes must
+/// match exactly.
+bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
+
+/// RFC 4648 base64 with padding (a .torrent inside JSON).
+std::string base64_encode(std::string_view bytes);
+/// RFC 4648 base64, padding optional, no whitespace; nullopt for anything else (a character
+/// outside the alphabet, a lone trailing character).
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace shoal

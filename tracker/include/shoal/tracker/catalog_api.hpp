@@ -129,7 +129,4 @@ std::optional<std::string> announce_with_passkey(std::string_view url, std::stri
 expected<std::string, std::string> rewrite_torrent_announce(std::string_view torrent_file,
                                                             std::string_view announce);
 
-/// Standard base64 (RFC 4648, with padding).
-std::string base64_encode(std::string_view bytes);
-
 }  // namespace shoal::tracker
