@@ -607,6 +607,79 @@ TEST(CatalogStore, NewestSearchPagesAreSlicesOfTheFullOrder) {
   }
 }
 
+// The category filter of a search with words is a MATCH term (catalog_fts `cats`): it follows a
+// category change, and a top-level id takes in its subcategories.
+TEST(CatalogStore, CategoryFilterFollowsEdits) {
+  Fixture f;
+  const auto t = f.ingest("Filter.Me.Show", {}, 5040);
+  f.ingest("Filter.Me.Movie", {}, 2000);
+  auto names = [&](std::vector<std::int64_t> categories) {
+    CatalogSearch s;
+    s.query = "filter me";
+    s.categories = std::move(categories);
+    s.count_total = true;
+    auto page = f.store->search(s);
+    EXPECT_TRUE(page) << page.error().message;
+    std::vector<std::string> out;
+    if (page) {
+      for (const auto& r : page->items) out.push_back(r.name);
+      EXPECT_EQ(page->total, static_cast<std::int64_t>(out.size()));
+    }
+    return out;
+  };
+  EXPECT_EQ(names({5000}), std::vector<std::string>{"Filter.Me.Show"});
+  EXPECT_EQ(names({5040}), std::vector<std::string>{"Filter.Me.Show"});
+  EXPECT_EQ(names({5030}), std::vector<std::string>{});
+  EXPECT_EQ(names({2000, 5040}).size(), 2u);
+  CatalogEdit edit;
+  edit.category_id = 2040;
+  ASSERT_TRUE(f.store->edit(t.id, edit));
+  EXPECT_EQ(names({5000}), std::vector<std::string>{});
+  EXPECT_EQ(names({2040}), std::vector<std::string>{"Filter.Me.Show"});
+  EXPECT_EQ(names({2000}).size(), 2u);
+  // A category id is a token of its own: a word like "c2000" in a name is not a category.
+  f.ingest("Not.c2000.A.Category", {}, 8000);
+  CatalogSearch s;
+  s.query = "c2000";
+  auto page = f.store->search(s);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].name, "Not.c2000.A.Category");
+}
+
+// A version-6 catalog (its index without category tokens) is rebuilt by migration 7: the rows
+// keep their words and gain their categories.
+TEST(CatalogStore, UpgradesAVersion6IndexWithCategories) {
+  testutil::TempDir dir;
+  const auto path = dir / "tracker.db";
+  {
+    auto db = SqliteConnection::open(path);
+    ASSERT_TRUE(db);
+    auto v = apply_migrations(*db, tracker_migrations().first(6));
+    ASSERT_TRUE(v) << v.error();
+    ASSERT_TRUE(db->exec("INSERT INTO catalog_torrents (id, info_hash_v1, name, name_key, size, category_id,"
+                         " created_at, file_count) VALUES (7, randomblob(20), 'Old.Show.S01', 'old show s01',"
+                         " 1, 5040, 0, 1)"));
+    ASSERT_TRUE(db->exec("INSERT INTO catalog_fts (rowid, name, paths, tags) VALUES"
+                         " (7, 'Old.Show.S01', 'Old.Show.S01/e01.mkv', 'hd')"));
+  }
+  auto store = open_sqlite_catalog_store(path);
+  ASSERT_TRUE(store) << store.error().message;
+  for (const char* q : {"old show", "e01", "hd"}) {
+    CatalogSearch s;
+    s.query = q;
+    s.categories = {5000};
+    auto page = (*store)->search(s);
+    ASSERT_TRUE(page) << page.error().message;
+    ASSERT_EQ(page->items.size(), 1u) << q;
+    EXPECT_EQ(page->items[0].id, 7);
+  }
+  CatalogSearch other;
+  other.query = "old show";
+  other.categories = {2000};
+  EXPECT_TRUE((*store)->search(other)->items.empty());
+}
+
 TEST(CatalogStore, UpgradesAVersion3DatabaseAndKeepsUploaders) {
   testutil::TempDir dir;
   const auto path = dir / "tracker.db";

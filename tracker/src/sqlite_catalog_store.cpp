@@ -60,6 +60,27 @@ constexpr std::string_view kCategoryFilter =
     "(?2 IS NULL OR t.category_id IN (SELECT c.id FROM catalog_categories c, json_each(?2) j"
     " WHERE c.id = j.value OR c.parent_id = j.value))";
 
+/// A torrent's categories as catalog_fts `cats` tokens: "c5040 c5000" (its own and, for a
+/// subcategory, its parent: the thousand it belongs to), "c2000" for a top-level one.
+std::string category_tokens(std::int64_t category) {
+  std::string out = "c" + std::to_string(category);
+  if (category % 1000 != 0) out += " c" + std::to_string(category - category % 1000);
+  return out;
+}
+
+/// The FTS5 expression of a search: the user's terms in the text columns and, with a category
+/// filter, one of the categories' tokens ("c5000" also matches its subcategories' rows).
+std::string fts_expression(const std::string& terms, std::span<const std::int64_t> categories) {
+  std::string out = "{name paths tags} : (" + terms + ")";
+  if (!categories.empty()) {
+    out += " AND cats : (";
+    for (std::size_t i = 0; i < categories.size(); ++i)
+      out += (i ? " OR \"c" : "\"c") + std::to_string(categories[i]) + "\"";
+    out += ")";
+  }
+  return out;
+}
+
 // Every hash lookup as its own indexed branch (an OR over four columns would scan the table). ?1 a
 // 20-byte id (v1), ?2 a 32-byte v2; NULL matches nothing.
 constexpr std::string_view kFindIds =
@@ -469,11 +490,12 @@ expected<CatalogAddResult, CatalogError> SqliteCatalogStore::add_entry(NewEntry 
     if (auto r = (*file)->run(); !r) return db_fail(op, r.error());
   }
   auto fts = statement(
-      "INSERT INTO catalog_fts (rowid, name, paths, tags) VALUES (?1, ?2, ?3, '')");
+      "INSERT INTO catalog_fts (rowid, name, paths, tags, cats) VALUES (?1, ?2, ?3, '', ?4)");
   if (!fts) return unexpected(fts.error());
   (*fts)->bind_int64(1, id);
   (*fts)->bind_text(2, *name);
   (*fts)->bind_text(3, indexed_paths);
+  (*fts)->bind_text(4, category_tokens(e.category_id));
   if (auto r = (*fts)->run(); !r) return db_fail(op, r.error());
   if (auto r = insert_tags(id, *tags); !r) return unexpected(r.error());  // triggers index them
   if (auto r = tx->commit(); !r) return db_fail(op, r.error());
@@ -633,7 +655,7 @@ expected<CatalogPage, CatalogError> SqliteCatalogStore::search(const CatalogSear
   switch (s.sort) {
     case CatalogSort::relevance:
       if (match) {
-        keys = {{"t.name_key = ?3", "DESC"}, {"bm25(catalog_fts, 10.0, 1.0, 3.0)", "ASC"},
+        keys = {{"t.name_key = ?3", "DESC"}, {"bm25(catalog_fts, 10.0, 1.0, 3.0, 0.0)", "ASC"},
                 {"t.created_at", "DESC"}, {"t.id", "DESC"}};
       } else {
         keys = {{"t.created_at", "DESC"}, {"t.id", "DESC"}};
@@ -645,9 +667,10 @@ expected<CatalogPage, CatalogError> SqliteCatalogStore::search(const CatalogSear
       keys = {{"t.name", "COLLATE NOCASE ASC"}, {"t.id", "ASC"}};
       break;
   }
+  // With terms, the category filter is part of the MATCH expression (catalog_fts `cats`).
   const std::string from =
       match ? " FROM catalog_fts JOIN catalog_torrents t ON t.id = catalog_fts.rowid"
-              " WHERE catalog_fts MATCH ?1 AND " + std::string(kCategoryFilter)
+              " WHERE catalog_fts MATCH ?1"
             : " FROM catalog_torrents t WHERE " + std::string(kCategoryFilter);
   // Relevance ranks only the newest kMaxCatalogRankedMatches matches: FTS5 walks its doclist by
   // id (no scoring) to find the window's lowest id, and bm25 runs on the rows above it. Newest
@@ -657,8 +680,8 @@ expected<CatalogPage, CatalogError> SqliteCatalogStore::search(const CatalogSear
   const std::int64_t window =
       s.sort == CatalogSort::relevance ? kMaxCatalogRankedMatches : s.offset + s.limit;
   const std::string ranked_from =
-      windowed ? from + " AND catalog_fts.rowid >= coalesce((SELECT catalog_fts.rowid" + from +
-                     " ORDER BY catalog_fts.rowid DESC LIMIT 1 OFFSET ?6), 0)"
+      windowed ? from + " AND catalog_fts.rowid >= coalesce((SELECT rowid FROM catalog_fts WHERE catalog_fts"
+                     " MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?6), 0)"
                : from;
   // Two phases: the inner query ranks the matches on their sort keys alone and keeps one page of
   // ids; only those rows are then read in full. Sorting whole rows (descriptions, tags) of every
@@ -678,9 +701,16 @@ expected<CatalogPage, CatalogError> SqliteCatalogStore::search(const CatalogSear
   auto tx = SqliteTransaction::begin_read(m_db);  // page and total of one instant
   if (!tx) return db_fail(kOp, tx.error());
   const std::string categories = category_json(s.categories);
+  const std::string expression = match ? fts_expression(query.match, s.categories) : std::string();
+  // ?1 the MATCH expression (with terms), ?2 the category ids as JSON (without terms).
   const auto bind = [&](SqliteStatement& q) {
-    q.bind_text(1, query.match);
-    if (s.categories.empty()) q.bind_null(2); else q.bind_text(2, categories);
+    if (match) {
+      q.bind_text(1, expression);
+    } else if (s.categories.empty()) {
+      q.bind_null(2);
+    } else {
+      q.bind_text(2, categories);
+    }
   };
   auto q = statement(sql);
   if (!q) return unexpected(q.error());
@@ -694,10 +724,9 @@ expected<CatalogPage, CatalogError> SqliteCatalogStore::search(const CatalogSear
   if (!rows) return unexpected(rows.error());
   page.items = std::move(*rows);
   if (s.count_total) {
-    // Without a category filter the index alone counts the matches (no row reads).
-    auto count = statement(match && s.categories.empty()
-                               ? std::string("SELECT count(*) FROM catalog_fts WHERE catalog_fts MATCH ?1 AND ?2 IS NULL")
-                               : "SELECT count(*)" + from);  // binding ?1 is in range: ?2 is used
+    // With terms the index alone counts the matches (no row reads).
+    auto count = statement(match ? std::string("SELECT count(*) FROM catalog_fts WHERE catalog_fts MATCH ?1")
+                                 : "SELECT count(*)" + from);
     if (!count) return unexpected(count.error());
     bind(**count);
     auto row = (*count)->step();

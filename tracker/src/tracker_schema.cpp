@@ -299,6 +299,53 @@ DROP TABLE api_keys;
 ALTER TABLE api_keys_v6 RENAME TO api_keys;
 CREATE INDEX api_keys_user ON api_keys(user_id);
 )sql",
+
+    // 7: catalog_fts gains `cats`: each torrent's category and its parent as tokens ("c5040
+    // c5000"), so a category filter is a MATCH term that FTS5 intersects with the words instead
+    // of a row read per match. FTS5 cannot add a column: the index is rebuilt from its own
+    // stored text, and the triggers are made again (plus one for a category change).
+    R"sql(
+CREATE VIRTUAL TABLE catalog_fts_v7 USING fts5(
+  name, paths, tags, cats,
+  tokenize = "unicode61 remove_diacritics 2 separators '._-'",
+  prefix = '2 3'
+);
+INSERT INTO catalog_fts_v7 (rowid, name, paths, tags, cats)
+  SELECT f.rowid, f.name, f.paths, f.tags,
+         'c' || t.category_id ||
+           CASE WHEN t.category_id % 1000 <> 0 THEN ' c' || (t.category_id - t.category_id % 1000) ELSE '' END
+    FROM catalog_fts f JOIN catalog_torrents t ON t.id = f.rowid;
+DROP TRIGGER catalog_torrents_fts_delete;
+DROP TRIGGER catalog_torrents_fts_rename;
+DROP TRIGGER catalog_tags_fts_insert;
+DROP TRIGGER catalog_tags_fts_delete;
+DROP TABLE catalog_fts;
+ALTER TABLE catalog_fts_v7 RENAME TO catalog_fts;
+CREATE TRIGGER catalog_torrents_fts_delete AFTER DELETE ON catalog_torrents BEGIN
+  DELETE FROM catalog_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER catalog_torrents_fts_rename AFTER UPDATE OF name ON catalog_torrents BEGIN
+  UPDATE catalog_fts SET name = new.name WHERE rowid = new.id;
+END;
+CREATE TRIGGER catalog_torrents_fts_category AFTER UPDATE OF category_id ON catalog_torrents BEGIN
+  UPDATE catalog_fts
+    SET cats = 'c' || new.category_id ||
+               CASE WHEN new.category_id % 1000 <> 0
+                    THEN ' c' || (new.category_id - new.category_id % 1000) ELSE '' END
+    WHERE rowid = new.id;
+END;
+CREATE TRIGGER catalog_tags_fts_insert AFTER INSERT ON catalog_tags BEGIN
+  UPDATE catalog_fts
+    SET tags = (SELECT group_concat(tag, ' ') FROM catalog_tags WHERE torrent_id = new.torrent_id)
+    WHERE rowid = new.torrent_id;
+END;
+CREATE TRIGGER catalog_tags_fts_delete AFTER DELETE ON catalog_tags BEGIN
+  UPDATE catalog_fts
+    SET tags = coalesce((SELECT group_concat(tag, ' ') FROM catalog_tags
+                         WHERE torrent_id = old.torrent_id), '')
+    WHERE rowid = old.torrent_id;
+END;
+)sql",
 };
 
 

@@ -50,7 +50,9 @@
 // Categories: Torznab ids. Top-level ones are multiples of 1000 without parent (2000 Movies); a
 // subcategory belongs to the top-level one of its thousand (5040 TV/HD under 5000 TV). A search
 // or latest() filtered by a top-level id includes its subcategories. Migration 4 seeds the
-// Torznab standard set (1000 Console ... 8000 Other, with common subcategories).
+// Torznab standard set (1000 Console ... 8000 Other, with common subcategories). The FTS index
+// holds each row's category and parent as tokens (migration 7), so a search with words filters
+// by category inside FTS5; without words the category index of catalog_torrents serves.
 //
 // Threading: an instance is used by one thread at a time; open one per thread (WAL lets readers
 // run beside the one writer).
