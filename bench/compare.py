@@ -83,12 +83,14 @@ class Tracker:
                 self.proc.wait()
 
 
-def start_shoal(args, work):
+def start_shoal(args, work, mode=None, keep_data=False):
     data = os.path.join(work, "shoal-data")
-    shutil.rmtree(data, ignore_errors=True)
+    if not keep_data:
+        shutil.rmtree(data, ignore_errors=True)
     proc = subprocess.Popen(
         [args.shoal_tracker, "--data-dir", data, "--udp", "127.0.0.1:0", "--http", "127.0.0.1:0",
-         "--log-level", "warn"] + (["--config", args.shoal_config] if args.shoal_config else []),
+         "--log-level", "warn"] + (["--config", args.shoal_config] if args.shoal_config else [])
+        + (["--mode", mode] if mode else []),
         stdout=subprocess.PIPE, text=True)
     udp = http = None
     while udp is None or http is None:
@@ -190,20 +192,49 @@ def load_runs(args, trackers):
     return res
 
 
-def memory_run(args, tracker):
+def memory_run(args, tracker, passkeys_file=None):
     time.sleep(0.5)
     before = status_kib(tracker.pid, "VmRSS")
     r = run_bench(args, tracker, [
         "udp", "--target", tracker.udp, "--fill", "--torrents", str(args.memory_torrents),
         "--peers-per-torrent", str(args.memory_peers_per_torrent), "--sources", str(args.sources),
-        "--window", str(args.window), "--duration", "900", "--timeout", "5"])
+        "--window", str(args.window), "--duration", "900", "--timeout", "5"]
+        + (["--passkeys", passkeys_file] if passkeys_file else []))
     time.sleep(0.5)
     after = status_kib(tracker.pid, "VmRSS")
     stored = r["announce_responses"]
+    if r["errors"]:
+        raise RuntimeError(f"memory run: {r['errors']} refused announces (first: {r['first_error']}); "
+                           "nothing is stored for them, so the figure would be wrong")
     return {"rss_before_kib": before, "rss_after_kib": after, "peers": stored,
             "peak_rss_kib": status_kib(tracker.pid, "VmHWM"),
             "bytes_per_peer": (after - before) * 1024 / stored if stored else None,
             "fill_seconds": r["seconds"], "timeouts": r["timeouts"]}
+
+
+def prepare_private(args, work, hashes):
+    """A private-mode shoal-tracker database with --private-users members and every memory-run
+    torrent registered, written straight into the tracker's own schema (made by a first start):
+    going through the API one torrent at a time would take longer than the run. Returns the
+    passkeys file."""
+    import secrets
+    import sqlite3
+    t = start_shoal(args, work, mode="private")
+    t.stop()
+    db = sqlite3.connect(os.path.join(work, "shoal-data", "tracker.db"))
+    now = int(time.time())
+    passkeys = [secrets.token_hex(16) for _ in range(args.private_users)]
+    with db:
+        db.executemany("INSERT INTO users (username, role, password_hash, passkey, created_at, updated_at)"
+                       " VALUES (?, 'user', 'x', ?, ?, ?)",
+                       [(f"bench{i}", k, now, now) for i, k in enumerate(passkeys)])
+        db.executemany("INSERT INTO torrents (info_hash_v1, added_at) VALUES (?, ?)",
+                       [(bytes.fromhex(h), now) for h in hashes.split()[:args.memory_torrents]])
+    db.close()
+    path = os.path.join(work, "passkeys.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(passkeys) + "\n")
+    return path
 
 
 def ratio(a, b):
@@ -280,6 +311,10 @@ def main():
     p.add_argument("--memory-torrents", type=int, default=100000)
     p.add_argument("--memory-peers-per-torrent", type=int, default=10)
     p.add_argument("--skip-memory", action="store_true")
+    p.add_argument("--private-memory", action="store_true",
+                   help="also the memory run against shoal in private mode (members with passkeys, "
+                        "registered torrents, per-user accounting)")
+    p.add_argument("--private-users", type=int, default=10000)
     p.add_argument("--runs", default="udp,http_best,http_close",
                    help="comma-separated load runs to make: udp, http_best, http_close "
                         "(e.g. --runs http_close --skip-memory: only the new-connection HTTP run)")
@@ -294,6 +329,7 @@ def main():
     if args.smoke:
         args.duration, args.torrents, args.peers, args.rounds = 1, 200, 2000, 1
         args.memory_torrents, args.memory_peers_per_torrent = 500, 4
+        args.private_users = 50
         args.window, args.http_window = 32, 8
 
     work = tempfile.mkdtemp(prefix="shoal-compare-")
@@ -323,6 +359,13 @@ def main():
                     res[name]["memory"] = memory_run(args, t)
                 finally:
                     t.stop()
+        if args.private_memory:
+            passkeys = prepare_private(args, work, hashes)
+            t = start_shoal(args, work, mode="private", keep_data=True)
+            try:
+                res.setdefault("shoal", {})["memory_private"] = memory_run(args, t, passkeys)
+            finally:
+                t.stop()
         print("done", file=sys.stderr)
         if args.json:
             with open(args.json, "w") as f:
@@ -331,6 +374,14 @@ def main():
             print(json.dumps(res[args.only], indent=2))
         else:
             print(table(res))
+        priv = res.get("shoal", {}).get("memory_private")
+        if priv:
+            pub = res.get("shoal", {}).get("memory", {}).get("bytes_per_peer")
+            print(f"shoal memory run in private mode ({args.private_users:,} members, "
+                  f"{args.memory_torrents:,} registered torrents): {priv['peers']:,} peers, "
+                  f"{fmt(priv['bytes_per_peer'], 1)} bytes of RSS per stored peer"
+                  + (f" (public mode, same run: {fmt(pub, 1)}; private / public {fmt(ratio(priv['bytes_per_peer'], pub), 2)})"
+                     if pub else "") + f", peak RSS {priv['peak_rss_kib'] / 1024:,.1f} MiB")
         bad = [f"{n} {r}" for n in ("shoal", "opentracker") if n in res
                for r in args.runs if res[n][r]["announce_responses"] == 0]
         if bad:

@@ -358,6 +358,7 @@ LoadResult run_http_load(const LoadOptions& o) {
   if (o.threads == 0 || o.threads > o.workload.sources)
     throw std::runtime_error("--threads: must be 1..--sources");
   if (o.fill) throw std::runtime_error("fill mode is UDP only");
+  if (!o.passkeys.empty()) throw std::runtime_error("--passkeys: UDP only for now");
   if (o.window == 0) throw std::runtime_error("--window: must be at least 1");
   std::vector<std::unique_ptr<HttpThread>> threads;
   for (std::uint32_t t = 0; t < o.threads; ++t) {

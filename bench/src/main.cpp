@@ -6,6 +6,7 @@
 //   shoal-bench hashes --torrents 10000 > whitelist.txt     # the info-hashes under load, hex
 //   shoal-bench catalog --target 127.0.0.1:8080 --key sk_… --fill 100000 --clients 32 --duration 10
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -47,6 +48,8 @@ void add_load_options(CLI::App& cmd, LoadOptions& o, std::string& target, std::s
   cmd.add_option("--seed", w.seed, "random seed")->capture_default_str();
   cmd.add_flag("--no-bind")->description("do not bind to 127.0.0.x source addresses (remote targets)");
   cmd.add_flag("--json", json)->description("print one JSON object instead of text");
+  cmd.add_option("--passkeys", o.passkeys_file,
+                 "file of passkeys, one per line: each simulated peer announces with one (UDP URLData)");
 }
 
 bool parse_mix(const std::string& text, shoal::bench::WorkloadOptions& w) {
@@ -151,6 +154,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   o.target = *endpoint;
+  if (!o.passkeys_file.empty()) {
+    std::ifstream in(o.passkeys_file);
+    if (!in) {
+      std::cerr << "--passkeys: cannot read " << o.passkeys_file << "\n";
+      return 2;
+    }
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) o.passkeys.push_back(line);
+    if (o.passkeys.empty()) {
+      std::cerr << "--passkeys: " << o.passkeys_file << " holds no passkey\n";
+      return 2;
+    }
+  }
   o.keep_alive = !no_keep_alive;
   o.bind_sources = cmd.count("--no-bind") == 0;
   try {

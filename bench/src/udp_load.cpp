@@ -177,6 +177,10 @@ private:
           a.key = plan.port;
           a.num_want = static_cast<std::int32_t>(plan.numwant);
           a.port = plan.port;
+          if (!m_o.passkeys.empty()) {
+            m_url = "/announce/" + passkey_of(m_o.passkeys, s.source, plan.port);
+            a.url_data = m_url;
+          }
           udp::encode(a, packet);
           break;
         }
@@ -277,6 +281,7 @@ private:
 
   const LoadOptions& m_o;
   Workload m_workload;
+  std::string m_url;  ///< the URLData of the announce being encoded (passkeys)
   std::vector<std::unique_ptr<UdpSocket>> m_sockets;
   std::array<std::string, kBatch> m_tx;
   std::array<std::string, kBatch> m_rx;

@@ -1,4 +1,5 @@
 #include "shoal/bench/workload.hpp"
+#include "shoal/bench/load.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -160,6 +161,10 @@ bool Workload::is_seeder(std::uint32_t source, std::uint16_t port,
   const std::uint64_t h =
       mix((std::uint64_t{source} << 48) ^ (std::uint64_t{port} << 32) ^ torrent ^ 0xa5a5'0000'0000'0000ull);
   return static_cast<double>(h >> 11) * 0x1.0p-53 < m_options.seeder_fraction;
+}
+
+const std::string& passkey_of(const std::vector<std::string>& passkeys, std::uint32_t source, std::uint16_t port) {
+  return passkeys[(static_cast<std::uint64_t>(source) * 65536 + port) % passkeys.size()];
 }
 
 }  // namespace shoal::bench

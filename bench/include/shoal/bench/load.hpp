@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "shoal/bench/load_result.hpp"
 #include "shoal/bench/workload.hpp"
@@ -44,8 +45,16 @@ struct LoadOptions {
   std::string scrape_path = "/scrape";
   bool fill = false;                      ///< fill mode (Workload::fill_request) instead of next()
   bool bind_sources = true;               ///< bind to 127.0.0.(k+1); false: let the kernel choose
+  /// Private trackers: each simulated peer (source address, port) announces with one of these
+  /// passkeys, always the same one (UDP: BEP 41 URLData "/announce/<passkey>"). Empty: none.
+  /// UDP only for now (run_http_load refuses them).
+  std::vector<std::string> passkeys;
+  std::string passkeys_file;  ///< the CLI's --passkeys (read into `passkeys` by main)
   WorkloadOptions workload;
 };
+
+/// The passkey simulated peer (`source`, `port`) uses: passkeys[(source * 65536 + port) % n].
+const std::string& passkey_of(const std::vector<std::string>& passkeys, std::uint32_t source, std::uint16_t port);
 
 LoadResult run_udp_load(const LoadOptions& options);
 LoadResult run_http_load(const LoadOptions& options);
