@@ -1,4 +1,5 @@
 #include "shoal/bench/workload.hpp"
+#include "shoal/bench/load.hpp"
 
 #include <gtest/gtest.h>
 
@@ -144,4 +145,15 @@ TEST(Workload, IdentitiesAreStableAndDistinct) {
   EXPECT_NE(id, Workload::peer_id(2, 2000));
   EXPECT_EQ(Workload::source_address(0).to_string(), "127.0.0.1");
   EXPECT_EQ(Workload::source_address(9).to_string(), "127.0.0.10");
+}
+
+// --passkeys: a simulated peer keeps its passkey, and the peers spread over all of them.
+TEST(PasskeyOf, StablePerPeerAndSpreadOverAll) {
+  const std::vector<std::string> keys = {"a", "b", "c"};
+  EXPECT_EQ(shoal::bench::passkey_of(keys, 1, 6881), shoal::bench::passkey_of(keys, 1, 6881));
+  std::map<std::string, int> used;
+  for (std::uint32_t source = 0; source < 4; ++source)
+    for (std::uint16_t port = 1000; port < 1100; ++port) ++used[shoal::bench::passkey_of(keys, source, port)];
+  ASSERT_EQ(used.size(), 3u);
+  for (const auto& [key, n] : used) EXPECT_GT(n, 100) << key;
 }
