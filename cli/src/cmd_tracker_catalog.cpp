@@ -9,8 +9,9 @@
 // - download takes either answer form: the raw .torrent (application/x-bittorrent) or JSON
 //   {filename, torrent: base64, ...}; the file is written atomically and an existing one is only
 //   replaced with --force.
-// - ingest sends the items in batches of at most kIngestBatch (the server's per-call limit,
-//   kMaxIngestItems) and reports every item with its index in the input; exit 1 if any failed.
+// - ingest sends the items in batches of at most kIngestBatch items and kIngestBatchBytes (the
+//   server's per-call limits, kMaxIngestItems and kMaxIngestBodyBytes) and reports every item
+//   with its index in the input; exit 1 if any failed.
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -38,6 +39,8 @@ using nlohmann::json;
 
 /// Items per POST /api/v1/ingest: the server's limit (kMaxIngestItems in catalog_api.hpp).
 constexpr std::size_t kIngestBatch = 100;
+/// Bytes per POST /api/v1/ingest: under the server's kMaxIngestBodyBytes (4 MiB), with room.
+constexpr std::size_t kIngestBatchBytes = 4 * 1024 * 1024 - 64 * 1024;
 /// Bound on a download answer: a .torrent is at most 16 MiB, as base64 in JSON about 22 MiB.
 constexpr std::size_t kMaxDownloadBody = 24 * 1024 * 1024;
 /// Bound on an ingest file read from disk or stdin.
@@ -268,8 +271,10 @@ void run_ingest(const ApiArgs& a, const CatalogArgs& c) {
   std::int64_t created = 0;
   std::int64_t existing = 0;
   std::int64_t failed = 0;
-  for (std::size_t start = 0; start < items.size(); start += kIngestBatch) {
-    const std::size_t end = std::min(items.size(), start + kIngestBatch);
+  std::vector<std::size_t> sizes;
+  sizes.reserve(items.size());
+  for (const auto& item : items) sizes.push_back(item.dump(-1, ' ', false, json::error_handler_t::replace).size());
+  for (const auto& [start, end] : ingest_batches(sizes, kIngestBatch, kIngestBatchBytes)) {
     json batch = json::array();
     for (std::size_t i = start; i < end; ++i) batch.push_back(items[i]);
     const json answer = api.call("POST", "/api/v1/ingest", json{{"items", std::move(batch)}});

@@ -1,5 +1,7 @@
 #include "tracker_api_config.hpp"
 
+#include <algorithm>
+
 #include <charconv>
 #include <ctime>
 
@@ -211,6 +213,25 @@ std::string api_error_text(unsigned status, std::string_view reason, std::string
   }
   code = fmt::format("http_{}", status);
   return reason.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {} {}", status, reason);
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> ingest_batches(const std::vector<std::size_t>& item_bytes,
+                                                                std::size_t max_items, std::size_t max_bytes,
+                                                                std::size_t overhead) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  std::size_t first = 0, bytes = overhead;
+  for (std::size_t i = 0; i < item_bytes.size(); ++i) {
+    const std::size_t add = item_bytes[i] + 1;  // the item and its comma
+    const bool full = i - first >= std::max<std::size_t>(max_items, 1) || (i > first && bytes + add > max_bytes);
+    if (full) {
+      out.emplace_back(first, i);
+      first = i;
+      bytes = overhead;
+    }
+    bytes += add;
+  }
+  if (first < item_bytes.size()) out.emplace_back(first, item_bytes.size());
+  return out;
 }
 
 }  // namespace shoal::cli

@@ -19,6 +19,9 @@
 //   if (!creds) fail(creds.error());             // "no tracker URL: give --url, ..."
 //   auto target = api_url(creds->url, "/api/v1/me");
 #include <cstdint>
+#include <cstddef>
+#include <vector>
+#include <utility>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -86,6 +89,14 @@ std::string format_time(std::optional<std::int64_t> unix_seconds);
 
 /// Percent-encoding of a query parameter value (RFC 3986 unreserved characters kept).
 std::string query_escape(std::string_view value);
+
+/// `shoal tracker ingest`: consecutive batches [first, last) of items whose serialized sizes
+/// are `item_bytes`, each at most `max_items` items and — with the JSON wrapper's `overhead` —
+/// at most `max_bytes` (the server's per-call limits), in order and covering every item. An
+/// item larger than max_bytes on its own is a batch of one (the server answers it with 413).
+std::vector<std::pair<std::size_t, std::size_t>> ingest_batches(const std::vector<std::size_t>& item_bytes,
+                                                                std::size_t max_items, std::size_t max_bytes,
+                                                                std::size_t overhead = 16);
 
 /// The API's error document {"error":{"code","message"}} as "message (HTTP 401, invalid_token)";
 /// for a body that is not one (a proxy's HTML page), "HTTP 502 Bad Gateway" plus `reason`.

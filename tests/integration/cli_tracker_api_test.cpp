@@ -153,6 +153,33 @@ TEST(TrackerApiConfig, ExpiryFormats) {
   EXPECT_EQ(shoal::cli::format_time(std::nullopt), "-");
 }
 
+TEST(TrackerApiConfig, IngestBatchesRespectItemAndByteLimits) {
+  using Batches = std::vector<std::pair<std::size_t, std::size_t>>;
+  EXPECT_EQ(shoal::cli::ingest_batches({}, 100, 1000), Batches{});
+  // By count: 250 small items in 100 + 100 + 50.
+  EXPECT_EQ(shoal::cli::ingest_batches(std::vector<std::size_t>(250, 10), 100, 1 << 20),
+            (Batches{{0, 100}, {100, 200}, {200, 250}}));
+  // By bytes: 16 of overhead, each item + 1 comma; 1000 bytes hold 9 items of 100.
+  EXPECT_EQ(shoal::cli::ingest_batches(std::vector<std::size_t>(20, 100), 100, 1000),
+            (Batches{{0, 9}, {9, 18}, {18, 20}}));
+  // An item larger than the limit goes alone (the server refuses it; the others still go).
+  EXPECT_EQ(shoal::cli::ingest_batches({10, 5000, 10, 10}, 100, 1000), (Batches{{0, 1}, {1, 2}, {2, 4}}));
+  // Every item in exactly one batch, in order, within both limits.
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = 0; i < 1000; ++i) sizes.push_back(1 + (i * 7919) % 3000);
+  std::size_t next = 0;
+  for (const auto& [first, last] : shoal::cli::ingest_batches(sizes, 100, 40000)) {
+    EXPECT_EQ(first, next);
+    EXPECT_LT(first, last);
+    EXPECT_LE(last - first, 100u);
+    std::size_t bytes = 16;
+    for (std::size_t i = first; i < last; ++i) bytes += sizes[i] + 1;
+    EXPECT_LE(bytes, 40000u);
+    next = last;
+  }
+  EXPECT_EQ(next, sizes.size());
+}
+
 TEST(TrackerApiConfig, ErrorTextAndQueryEscaping) {
   std::string code;
   EXPECT_EQ(shoal::cli::api_error_text(

@@ -289,4 +289,33 @@ TEST(CliTrackerCatalog, IngestTwiceCreatesNothingTheSecondTime) {
   EXPECT_NE(r.err.find("not JSON"), std::string::npos) << r.describe();
 }
 
+// Items with long file lists: 60 of them (fewer than 100) are over the server's 4 MiB body
+// limit, so the CLI cuts its batches by bytes as well as by count, and every item goes in.
+TEST(CliTrackerCatalog, IngestSplitsBatchesByBytes) {
+  TempDir dir;
+  Tracker tracker(dir);
+  ASSERT_FALSE(tracker.url().empty());
+  const Shoal shoal(dir / "home");
+  ASSERT_EQ(shoal.run({"tracker", "login", "--url", tracker.url(), "--user", "admin", "--password-stdin"},
+                      tracker.admin_password() + "\n").exit, 0);
+  json items = json::array();
+  for (int i = 0; i < 60; ++i) {
+    char hash[41];
+    std::snprintf(hash, sizeof hash, "%040x", 1000 + i);
+    json files = json::array();
+    for (int f = 0; f < 900; ++f)
+      files.push_back({{"path", "Season " + std::to_string(f / 100) + "/A.Rather.Long.Episode.Name.Part." +
+                                    std::to_string(f) + ".1080p.WEB-DL.x264.mkv"},
+                       {"size", 1000}});
+    items.push_back({{"info_hash_v1", hash}, {"name", "Big List " + std::to_string(i)}, {"files", files}});
+  }
+  const std::string text = json{{"items", items}}.dump();
+  ASSERT_GT(text.size(), 4u * 1024 * 1024 + 256 * 1024);  // over the 4 MiB limit in one batch
+  const auto file = dir.write_file("big.json", text);
+  auto r = shoal.run({"tracker", "ingest", file.string(), "--json"});
+  ASSERT_EQ(r.exit, 0) << r.describe();
+  EXPECT_EQ(r.js()["created"], 60) << r.describe();
+  EXPECT_EQ(r.js()["failed"], 0);
+}
+
 }  // namespace
