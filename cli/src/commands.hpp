@@ -29,6 +29,7 @@ void register_scrape(CLI::App& app);    // cmd_tracker_client.cpp
 void register_seed(CLI::App& app);      // cmd_seed.cpp
 void register_download(CLI::App& app);  // cmd_download.cpp
 void register_tracker_api(CLI::App& app);  // cmd_tracker_api.cpp: `shoal tracker ...`
+void register_peer(CLI::App& app);         // cmd_peer.cpp: `shoal peer ...`
 
 // ---- helpers shared by the commands (defined in cmd_info.cpp) ----------------------------------
 

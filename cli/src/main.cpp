@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   shoal::cli::register_seed(app);
   shoal::cli::register_download(app);
   shoal::cli::register_tracker_api(app);
+  shoal::cli::register_peer(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -68,10 +68,22 @@ Api::Api(const ApiArgs& a, Key key_use) : m_args(a) {
   if (need_key && m_creds.key.empty())
     usage_failed(a, "not logged in to " + m_creds.url +
                         ": run `shoal tracker login`, give --key or set SHOAL_API_KEY");
+  make_client();
+}
+
+Api::Api(const ApiArgs& a, Credentials creds, std::string_view command)
+    : m_args(a), m_creds(std::move(creds)), m_command(command) {
+  if (!(a.timeout_seconds > 0) || a.timeout_seconds > kMaxTrackerTimeoutSeconds)
+    command_failed(m_command, a.json, "usage",
+                   fmt::format("--timeout must be more than 0 and at most {} seconds", kMaxTrackerTimeoutSeconds), 2);
+  make_client();
+}
+
+void Api::make_client() {
   peer::HttpClientOptions o;
-  o.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(a.timeout_seconds * 1000.0)));
-  o.insecure = a.insecure;
-  o.ca_file = a.ca_file;
+  o.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(m_args.timeout_seconds * 1000.0)));
+  o.insecure = m_args.insecure;
+  o.ca_file = m_args.ca_file;
   m_client = std::make_unique<peer::HttpClient>(o);
 }
 
@@ -86,7 +98,7 @@ json Api::call(std::string_view method, std::string_view path, const std::option
     text = body->dump(-1, ' ', false, json::error_handler_t::replace);  // argv need not be UTF-8
   }
   auto r = m_client->request(method, api_url(m_creds.url, path), headers, std::move(text), kMaxApiBodySize);
-  if (!r) command_failed(kTrackerCommand, m_args.json, peer::to_string(r.error().code), r.error().message, 1);
+  if (!r) command_failed(m_command, m_args.json, peer::to_string(r.error().code), r.error().message, 1);
   if (status_out != nullptr) *status_out = r->status;
   const bool extra_ok = std::find(ok_status.begin(), ok_status.end(), r->status) != ok_status.end();
   if ((r->status < 200 || r->status > 299) && !extra_ok) fail(*r);
@@ -100,7 +112,7 @@ peer::HttpResponse Api::send(std::string_view method, std::string_view path, std
   if (!m_creds.key.empty()) headers.emplace_back("Authorization", "Bearer " + m_creds.key);
   if (!content_type.empty()) headers.emplace_back("Content-Type", std::string(content_type));
   auto r = m_client->request(method, api_url(m_creds.url, path), headers, std::move(body), max_body_size);
-  if (!r) command_failed(kTrackerCommand, m_args.json, peer::to_string(r.error().code), r.error().message, 1);
+  if (!r) command_failed(m_command, m_args.json, peer::to_string(r.error().code), r.error().message, 1);
   if (r->status < 200 || r->status > 299) fail(*r);
   return std::move(*r);
 }
@@ -109,7 +121,7 @@ json Api::parse_answer(const peer::HttpResponse& r, std::string_view path) const
   if (r.body.empty()) return json(nullptr);
   json j = json::parse(r.body, nullptr, false);
   if (j.is_discarded())
-    command_failed(kTrackerCommand, m_args.json, "bad_response",
+    command_failed(m_command, m_args.json, "bad_response",
                    fmt::format("{}: the answer (HTTP {}) is not JSON", api_url(m_creds.url, path), r.status), 1);
   return j;
 }
@@ -119,7 +131,7 @@ json Api::parse_answer(const peer::HttpResponse& r, std::string_view path) const
   std::string message = api_error_text(r.status, r.reason, r.body, code);
   if (r.status >= 300 && r.status < 400 && !r.header("Location").empty())
     message += " to " + r.header("Location") + ": give that URL as --url";
-  std::cerr << "shoal " << kTrackerCommand << ": " << terminal_safe(message) << "\n";
+  std::cerr << "shoal " << m_command << ": " << terminal_safe(message) << "\n";
   if (m_args.json) {
     const json j = json::parse(r.body, nullptr, false);
     if (!j.is_discarded() && j.is_object() && j.contains("error"))

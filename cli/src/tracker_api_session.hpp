@@ -70,6 +70,9 @@ public:
 
   /// Resolves the URL and credential (flags > environment > config file).
   Api(const ApiArgs& a, Key key_use);
+  /// A session with credentials resolved by the caller (`shoal peer`); errors are printed as
+  /// "shoal <command>: ...".
+  Api(const ApiArgs& a, Credentials creds, std::string_view command);
 
   const Credentials& credentials() const { return m_creds; }
 
@@ -92,8 +95,11 @@ public:
 private:
   [[noreturn]] void fail(const shoal::peer::HttpResponse& r);
 
+  void make_client();
+
   const ApiArgs& m_args;
   Credentials m_creds;
+  std::string_view m_command = kTrackerCommand;
   std::unique_ptr<shoal::peer::HttpClient> m_client;
 };
 

@@ -6,6 +6,8 @@
 #include <libtorrent/bdecode.hpp>
 #include <libtorrent/bencode.hpp>
 #include <libtorrent/entry.hpp>
+#include <libtorrent/error_code.hpp>
+#include <libtorrent/ip_filter.hpp>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/peer_info.hpp>
 #include <libtorrent/posix_disk_io.hpp>
@@ -43,7 +45,9 @@ constexpr auto kListenWait = std::chrono::seconds(5);
 // Our key in the resume file: libtorrent's resume data has no queue position.
 constexpr const char* kQueuePositionKey = "shoal-queue-position";
 
-std::string key_of(const InfoHash& id) { return id.tracker_id().hex(); }
+/// The key of a torrent in Node's own sets; "" for an empty hash (the handle of a torrent
+/// removed meanwhile reports none).
+std::string key_of(const InfoHash& id) { return id.empty() ? std::string() : id.tracker_id().hex(); }
 
 InfoHash to_info_hash(const lt::info_hash_t& ih) {
   InfoHash out;
@@ -276,7 +280,7 @@ struct Node::Impl {
   void handle(const lt::alert* a) {
     if (const auto* ck = lt::alert_cast<lt::torrent_checked_alert>(a)) {
       const InfoHash id = to_info_hash(ck->handle.info_hashes());
-      if (unmanage_after_check.erase(key_of(id)) > 0 && ck->handle.is_valid()) {
+      if (!id.empty() && unmanage_after_check.erase(key_of(id)) > 0 && ck->handle.is_valid()) {
         ck->handle.unset_flags(lt::torrent_flags::auto_managed);
         ck->handle.resume();
       }
@@ -385,6 +389,16 @@ expected<std::unique_ptr<Node>, std::string> Node::create(NodeSettings settings)
     lt::session_params params(std::move(sp));
     if (s.posix_disk_io) params.disk_io_constructor = lt::posix_disk_io_constructor;
     impl->session = std::make_unique<lt::session>(std::move(params));
+    if (s.rate_limit_local_peers) {
+      // libtorrent puts peers on local networks in its "local" peer class, which the session
+      // limits skip; with this filter every address is in the global class only.
+      lt::ip_filter every_address;
+      every_address.add_rule(lt::make_address("0.0.0.0"), lt::make_address("255.255.255.255"),
+                             1u << static_cast<std::uint32_t>(lt::session::global_peer_class_id));
+      every_address.add_rule(lt::make_address("::"), lt::make_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+                             1u << static_cast<std::uint32_t>(lt::session::global_peer_class_id));
+      impl->session->set_peer_class_filter(every_address);
+    }
 
     // Wait until at least one TCP socket listens; failures on other interfaces (e.g. IPv6 in a
     // container) are only events.
@@ -898,8 +912,10 @@ expected<TorrentStatus, std::string> Node::status(const InfoHash& id) const {
   try {
     auto h = m_impl->need(id);
     if (!h) return shoal::unexpected<std::string>(h.error());
-    return to_status(h->status(lt::torrent_handle::query_torrent_file | lt::torrent_handle::query_name |
-                               lt::torrent_handle::query_save_path));
+    TorrentStatus st = to_status(h->status(lt::torrent_handle::query_torrent_file | lt::torrent_handle::query_name |
+                                           lt::torrent_handle::query_save_path));
+    if (st.info_hash.empty()) return shoal::unexpected<std::string>("the torrent is being removed");
+    return st;
   } catch (const std::exception& e) {
     return shoal::unexpected<std::string>(exception_message(e));
   }
@@ -912,9 +928,15 @@ expected<std::vector<TorrentFile>, std::string> Node::files(const InfoHash& id) 
     auto ti = h->torrent_file();
     if (!ti) return shoal::unexpected<std::string>("the torrent's metadata has not arrived yet");
     const lt::file_storage& fs = ti->files();
+    const auto priorities = h->get_file_priorities();
+    const auto progress = h->file_progress(lt::torrent_handle::piece_granularity);
     std::vector<TorrentFile> out;
     for (lt::file_index_t i : fs.file_range()) {
-      out.push_back(TorrentFile{fs.file_path(i), fs.file_size(i), fs.pad_file_at(i)});
+      const auto k = static_cast<std::size_t>(static_cast<int>(i));
+      TorrentFile f{fs.file_path(i), fs.file_size(i), fs.pad_file_at(i)};
+      f.priority = k < priorities.size() ? static_cast<int>(static_cast<std::uint8_t>(priorities[k])) : 4;
+      f.done = k < progress.size() ? progress[k] : 0;
+      out.push_back(std::move(f));
     }
     return out;
   } catch (const std::exception& e) {
@@ -926,9 +948,11 @@ std::vector<TorrentStatus> Node::statuses() const {
   std::vector<TorrentStatus> out;
   for (const lt::torrent_handle& h : m_impl->session->get_torrents()) {
     try {
-      out.push_back(to_status(h.status(lt::torrent_handle::query_torrent_file |
-                                       lt::torrent_handle::query_name |
-                                       lt::torrent_handle::query_save_path)));
+      TorrentStatus st = to_status(h.status(lt::torrent_handle::query_torrent_file |
+                                            lt::torrent_handle::query_name |
+                                            lt::torrent_handle::query_save_path));
+      // A torrent removed meanwhile answers with an empty status: skip it like a throw.
+      if (!st.info_hash.empty()) out.push_back(std::move(st));
     } catch (const std::exception&) {
       // removed concurrently: skip
     }
@@ -945,14 +969,16 @@ std::vector<Event> Node::poll(std::chrono::milliseconds timeout) {
   return out;
 }
 
-expected<int, std::string> Node::save_resume_data(std::chrono::milliseconds timeout) {
+expected<int, std::string> Node::save_resume_data(std::chrono::milliseconds timeout, bool only_if_modified) {
   if (m_impl->settings.state_dir.empty()) {
     return shoal::unexpected<std::string>("no state directory configured");
   }
   try {
     int outstanding = 0;
     for (const lt::torrent_handle& h : m_impl->session->get_torrents()) {
-      h.save_resume_data(lt::torrent_handle::save_info_dict | lt::torrent_handle::flush_disk_cache);
+      lt::resume_data_flags_t flags = lt::torrent_handle::save_info_dict | lt::torrent_handle::flush_disk_cache;
+      if (only_if_modified) flags |= lt::torrent_handle::only_if_modified;
+      h.save_resume_data(flags);
       ++outstanding;
     }
     int written = 0;
@@ -983,7 +1009,7 @@ expected<int, std::string> Node::save_resume_data(std::chrono::milliseconds time
           }
         } else if (const auto* failed = lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
           --outstanding;
-          errors += "; " + failed->error.message();
+          if (failed->error != lt::errors::resume_data_not_modified) errors += "; " + failed->error.message();
         } else {
           m_impl->handle(a);
         }

@@ -382,4 +382,99 @@ TEST(ApiProcessTest, AdminCreateUserSubcommand) {
   EXPECT_EQ(t.call("GET", "/api/v1/admin/users", "", bearer(boss)).js()["total"], 2);
 }
 
+
+/// "%XX" for one byte.
+std::string fmt_pct(unsigned char b) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  return {'%', kHex[b >> 4], kHex[b & 15]};
+}
+
+/// An HTTP announce of a peer on 127.0.0.1:`port` for the info-hash of 20 bytes of `c`.
+void announce(Tracker& t, char c, int port, bool seeder) {
+  std::string hash;
+  for (int i = 0; i < 20; ++i) hash += fmt_pct(static_cast<unsigned char>(c));
+  const std::string peer_id = "-SH0001-" + std::string(12 - std::to_string(port).size(), '0') + std::to_string(port);
+  auto r = t.call("GET", "/announce?info_hash=" + hash + "&peer_id=" + peer_id + "&port=" + std::to_string(port) +
+                             "&uploaded=0&downloaded=0&left=" + (seeder ? "0" : "1000") + "&compact=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+}
+
+TEST(ApiProcessTest, HistoryIsSampledEachMinuteServedAndSurvivesRestart) {
+  TempDir dir;
+  std::string token;
+  {
+    Tracker t(dir);
+    t.register_user("alice");
+    token = t.login("alice");
+    announce(t, 'a', 7001, true);
+    announce(t, 'a', 7002, false);
+    announce(t, 'a', 7003, false);
+    std::string hex;  // 'a' is 0x61
+    for (int i = 0; i < 20; ++i) hex += "61";
+    EXPECT_EQ(t.call("GET", "/api/v1/history").status, 401);
+    EXPECT_EQ(t.call("GET", "/api/v1/history?window=5", "", bearer(token)).error_code(), "invalid_field");
+    EXPECT_EQ(t.call("GET", "/api/v1/history/swarms/xyz", "", bearer(token)).error_code(), "invalid_info_hash");
+    // The next minute's sample shows the swarm (at most a minute away).
+    json point;
+    std::string last;
+    for (int i = 0; i < 80 && point.is_null(); ++i) {
+      auto r = t.call("GET", "/api/v1/history?window=600", "", bearer(token));
+      last = r.body;
+      ASSERT_EQ(r.status, 200) << r.body;
+      const json body = r.js();
+      EXPECT_EQ(body["step"], 60);
+      for (const auto& p : body["points"])
+        if (p["peers"] == 3) point = p;
+      if (point.is_null()) std::this_thread::sleep_for(1s);
+    }
+    ASSERT_FALSE(point.is_null()) << "no sample with the three peers: " << last;
+    EXPECT_EQ(point["seeders"], 1);
+    EXPECT_EQ(point["leechers"], 2);
+    EXPECT_EQ(point["torrents"], 1);
+    EXPECT_EQ(point["t"].get<std::int64_t>() % 60, 0);
+    auto swarm = t.call("GET", "/api/v1/history/swarms/" + hex + "?window=600", "", bearer(token));
+    ASSERT_EQ(swarm.status, 200) << swarm.body;
+    ASSERT_FALSE(swarm.js()["points"].empty()) << swarm.body;
+    EXPECT_EQ(swarm.js()["points"].back()["seeders"], 1);
+    EXPECT_EQ(swarm.js()["points"].back()["leechers"], 2);
+    // The swarm list: live counts, sorted, filtered, paged.
+    announce(t, 'b', 7004, true);
+    EXPECT_EQ(t.call("GET", "/api/v1/swarms").status, 401);
+    auto list = t.call("GET", "/api/v1/swarms", "", bearer(token));
+    ASSERT_EQ(list.status, 200) << list.body;
+    const json swarms = list.js();
+    ASSERT_EQ(swarms["total"], 2);
+    EXPECT_EQ(swarms["swarms"][0]["info_hash"], hex);  // most peers first
+    EXPECT_EQ(swarms["swarms"][0]["peers"], 3);
+    EXPECT_EQ(swarms["swarms"][0]["seeders"], 1);
+    EXPECT_EQ(swarms["swarms"][1]["peers"], 1);
+    const json asc = t.call("GET", "/api/v1/swarms?sort=peers&order=asc&limit=1", "", bearer(token)).js();
+    ASSERT_EQ(asc["swarms"].size(), 1u);
+    EXPECT_EQ(asc["swarms"][0]["peers"], 1);
+    EXPECT_EQ(asc["total"], 2);
+    const json filtered = t.call("GET", "/api/v1/swarms?q=6262", "", bearer(token)).js();
+    ASSERT_EQ(filtered["swarms"].size(), 1u);
+    EXPECT_EQ(filtered["swarms"][0]["info_hash"].get<std::string>().substr(0, 4), "6262");
+    EXPECT_EQ(t.call("GET", "/api/v1/swarms?sort=name", "", bearer(token)).error_code(), "invalid_field");
+    EXPECT_EQ(t.call("GET", "/api/v1/swarms?limit=501", "", bearer(token)).error_code(), "invalid_field");
+    EXPECT_EQ(t.call("GET", "/api/v1/swarms?q=xyz", "", bearer(token)).error_code(), "invalid_field");
+    // Ten minutes back and thirty days back (coarse) are both valid windows.
+    EXPECT_EQ(t.call("GET", "/api/v1/history?window=2592000", "", bearer(token)).js()["step"], 600);
+    EXPECT_EQ(t.stop(), 0);
+  }
+  // After a restart the past is still there (a monitor that connects late still draws it).
+  Tracker again(dir);
+  const std::string fresh = again.login("alice");
+  auto r = again.call("GET", "/api/v1/history?window=600", "", bearer(fresh));
+  ASSERT_EQ(r.status, 200) << r.body;
+  bool found = false;
+  const json body = r.js();
+  for (const auto& p : body["points"]) found = found || p["peers"] == 3;
+  EXPECT_TRUE(found) << r.body;
+  std::string hex;
+  for (int i = 0; i < 20; ++i) hex += "61";
+  auto swarm = again.call("GET", "/api/v1/history/swarms/" + hex + "?window=600", "", bearer(fresh));
+  ASSERT_FALSE(swarm.js()["points"].empty()) << swarm.body;
+}
+
 }  // namespace

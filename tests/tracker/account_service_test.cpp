@@ -4,10 +4,12 @@
 
 #include <atomic>
 
-#include "shoal/tracker/secret_token.hpp"
+#include "shoal/server/secret_token.hpp"
 #include "sqlite_test_util.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 namespace {
 
 using namespace std::chrono_literals;

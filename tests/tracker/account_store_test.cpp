@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include "shoal/tracker/secret_token.hpp"
+#include "shoal/server/secret_token.hpp"
 #include "shoal/tracker/sqlite.hpp"
 #include "shoal/tracker/tracker_schema.hpp"
 #include "sqlite_test_util.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 namespace {
 
 using testutil::TempDir;

@@ -1,7 +1,7 @@
 // ApiService and the account endpoints (account_api.hpp) driven in-process: process() for the
 // request pipeline and every status code, handle() for what happens on the I/O thread (limits,
 // rate limiting, deferral to the workers).
-#include "shoal/tracker/api_service.hpp"
+#include "shoal/server/api_service.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,12 @@
 #include <map>
 
 #include "shoal/tracker/account_api.hpp"
-#include "shoal/tracker/secret_token.hpp"
+#include "shoal/server/secret_token.hpp"
 #include "sqlite_test_util.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 namespace {
 
 using nlohmann::json;

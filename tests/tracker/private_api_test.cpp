@@ -9,10 +9,12 @@
 #include <future>
 
 #include "shoal/proto/bencode.hpp"
-#include "shoal/tracker/api_service.hpp"
+#include "shoal/server/api_service.hpp"
 #include "sqlite_test_util.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 namespace {
 
 using nlohmann::json;

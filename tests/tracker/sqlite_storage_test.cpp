@@ -588,3 +588,53 @@ TEST(SqliteStorage, SchemaRefusesMalformedValues) {
 }
 
 }  // namespace
+
+namespace shoal::tracker {
+namespace {
+
+TEST(SqliteStorageHistory, RowsRoundTripUpsertAndAgeOut) {
+  testutil::TempDir dir;
+  auto db = open_sqlite_storage(dir.path() / "t.db");
+  ASSERT_TRUE(db) << db.error();
+  const std::int64_t now = 1'800'000'000;
+  Sha1Digest a;
+  a.bytes.fill(0xaa);
+  HistoryRows rows;
+  TotalsPoint recent;
+  recent.t = now - 120;
+  recent.peers = 5;
+  recent.announces_http = 42;
+  TotalsPoint old = recent;
+  old.t = now - kFineSpan - 3600;  // beyond the fine span: not loaded, pruned
+  TotalsPoint coarse = recent;
+  coarse.t = now - 20 * 86400;
+  rows.totals = {{kFineStep, recent}, {kFineStep, old}, {kCoarseStep, coarse}};
+  rows.swarms = {{kFineStep, a, SwarmPoint{now - 120, 1, 2, 3}}, {kCoarseStep, a, SwarmPoint{now - 600, 1, 2, 3}}};
+  ASSERT_TRUE((*db)->save_history(rows, now));
+  // the same coarse swarm point again with other counts: the later wins
+  HistoryRows again;
+  again.swarms = {{kCoarseStep, a, SwarmPoint{now - 600, 4, 5, 6}}};
+  ASSERT_TRUE((*db)->save_history(again, now));
+
+  auto loaded = (*db)->load_history(now);
+  ASSERT_TRUE(loaded) << loaded.error();
+  ASSERT_EQ(loaded->totals.size(), 2u);
+  EXPECT_EQ(loaded->totals[0].first, kCoarseStep);
+  EXPECT_EQ(loaded->totals[0].second, coarse);
+  EXPECT_EQ(loaded->totals[1].second, recent);
+  ASSERT_EQ(loaded->swarms.size(), 2u);
+  for (const auto& r : loaded->swarms) {
+    EXPECT_EQ(r.info_hash, a);
+    if (r.step == kCoarseStep) {
+      EXPECT_EQ(r.point, (SwarmPoint{now - 600, 4, 5, 6}));
+    }
+  }
+  // thirty-one days later everything has aged out
+  ASSERT_TRUE((*db)->save_history({}, now + 31 * 86400));
+  auto later = (*db)->load_history(now);
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(later->empty());
+}
+
+}  // namespace
+}  // namespace shoal::tracker

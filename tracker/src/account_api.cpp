@@ -1,12 +1,15 @@
 #include "shoal/tracker/account_api.hpp"
+#include "shoal/tracker/api_principal.hpp"
 
 #include <memory>
 
 #include "shoal/tracker/api_fields.hpp"
-#include "shoal/tracker/api_service.hpp"
-#include "shoal/tracker/secret_token.hpp"
+#include "shoal/server/api_service.hpp"
+#include "shoal/server/secret_token.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 namespace {
 
@@ -127,7 +130,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
 
   router.add({"POST", "/api/v1/auth/logout", read, "End the current session (clears the cookie)",
               "auth", nullptr, 204, "signed out", [a](ApiCall& call) {
-                auto r2 = a->logout(*call.principal);
+                auto r2 = a->logout(principal_of(call));
                 if (!r2) return api_error_from(r2.error());
                 ApiReply reply = ApiReply::no_content();
                 reply.headers.emplace_back("Set-Cookie", session_cookie("", call.tls, 0, true));
@@ -142,13 +145,13 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
   // ---- me ---------------------------------------------------------------------------------------
   router.add({"GET", "/api/v1/me", read, "The caller's account", "account", nullptr, 200,
               "user (+ csrf_token and session expiry for sessions)", [](ApiCall& call) {
-                json out = {{"user", user_json(call.principal->user)},
-                            {"scopes", scope_names(call.principal->scopes)},
-                            {"credential", call.principal->credential == CredentialKind::session
+                json out = {{"user", user_json(principal_of(call).user)},
+                            {"scopes", scope_names(principal_of(call).scopes)},
+                            {"credential", principal_of(call).credential == CredentialKind::session
                                                ? "session" : "api_key"}};
                 if (!call.session_token.empty()) {
                   out["csrf_token"] = csrf_token_for(call.session_token);
-                  out["session_expires_at"] = call.principal->expires_at;
+                  out["session_expires_at"] = principal_of(call).expires_at;
                 }
                 return ApiReply::json(200, out);
               }});
@@ -159,7 +162,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                 JsonFields b(call.json);
                 auto email = b.text("email", true, 512);
                 if (!b.ok()) return b.error();
-                auto u = a->update_email(*call.principal, *email);
+                auto u = a->update_email(principal_of(call), *email);
                 if (!u) return api_error_from(u.error());
                 return ApiReply::json(200, {{"user", user_json(*u)}});
               }});
@@ -173,7 +176,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                 auto current = b.text("current_password", true, 4096);
                 auto replacement = b.text("new_password", true, 4096);
                 if (!b.ok()) return b.error();
-                auto r2 = a->change_password(*call.principal, *current, *replacement);
+                auto r2 = a->change_password(principal_of(call), *current, *replacement);
                 if (!r2) return api_error_from(r2.error());
                 return ApiReply::no_content();
               }});
@@ -185,7 +188,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                 JsonFields b(call.json);
                 auto password = b.text("password", true, 4096);
                 if (!b.ok()) return b.error();
-                auto r2 = a->delete_own_account(*call.principal, *password, call.client_text());
+                auto r2 = a->delete_own_account(principal_of(call), *password, call.client_text());
                 if (!r2) return api_error_from(r2.error());
                 ApiReply reply = ApiReply::no_content();
                 if (call.cookie_auth)
@@ -195,7 +198,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
 
   router.add({"GET", "/api/v1/me/keys", read, "The caller's API keys (prefix only)", "keys",
               nullptr, 200, "keys", [a](ApiCall& call) {
-                auto keys = a->list_api_keys(*call.principal);
+                auto keys = a->list_api_keys(principal_of(call));
                 if (!keys) return api_error_from(keys.error());
                 json list = json::array();
                 for (const auto& k : *keys) list.push_back(key_json(k));
@@ -220,7 +223,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                                                                       "' (read, write, admin, ingest)");
                   set |= scope_bit(*scope);
                 }
-                auto key = a->create_api_key(*call.principal, *name, set, expires_at);
+                auto key = a->create_api_key(principal_of(call), *name, set, expires_at);
                 if (!key) return api_error_from(key.error());
                 json out = key_json(key->record);
                 out["key"] = key->key;
@@ -231,20 +234,20 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
               "keys", nullptr, 204, "revoked", [a](ApiCall& call) {
                 auto id = call.int_param("id");
                 if (!id) return ApiReply::error(404, "not_found", "no such API key");
-                auto r2 = a->revoke_api_key(*call.principal, *id);
+                auto r2 = a->revoke_api_key(principal_of(call), *id);
                 if (!r2) return api_error_from(r2.error());
                 return ApiReply::no_content();
               }});
 
   router.add({"GET", "/api/v1/me/passkey", read, "The caller's passkey (for announce URLs)",
               "account", nullptr, 200, "passkey", [](ApiCall& call) {
-                return ApiReply::json(200, {{"passkey", call.principal->user.passkey}});
+                return ApiReply::json(200, {{"passkey", principal_of(call).user.passkey}});
               }});
 
   router.add({"POST", "/api/v1/me/passkey", write,
               "Rotate the caller's passkey (the old one stops working)", "account", nullptr, 200,
               "the new passkey", [a](ApiCall& call) {
-                auto pk = a->rotate_passkey(*call.principal);
+                auto pk = a->rotate_passkey(principal_of(call));
                 if (!pk) return api_error_from(pk.error());
                 return ApiReply::json(200, {{"passkey", *pk}});
               }});
@@ -294,7 +297,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                 }
                 if (!role && !enabled)
                   return ApiReply::error(400, "missing_field", "give 'role' and/or 'enabled'");
-                auto u = a->admin_update_user(*call.principal, *id, role, enabled, call.client_text());
+                auto u = a->admin_update_user(principal_of(call), *id, role, enabled, call.client_text());
                 if (!u) return api_error_from(u.error());
                 return ApiReply::json(200, {{"user", user_json(*u)}});
               }});
@@ -308,7 +311,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                 JsonFields b(call.json);
                 auto password = b.text("new_password", false, 4096);
                 if (!b.ok()) return b.error();
-                auto pw = a->admin_reset_password(*call.principal, *id, password, call.client_text());
+                auto pw = a->admin_reset_password(principal_of(call), *id, password, call.client_text());
                 if (!pw) return api_error_from(pw.error());
                 return ApiReply::json(200, {{"password", *pw}});
               }});
@@ -318,14 +321,14 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
               "deleted", [a](ApiCall& call) {
                 auto id = call.int_param("id");
                 if (!id) return ApiReply::error(404, "not_found", "no such user");
-                auto r2 = a->admin_delete_user(*call.principal, *id, call.client_text());
+                auto r2 = a->admin_delete_user(principal_of(call), *id, call.client_text());
                 if (!r2) return api_error_from(r2.error());
                 return ApiReply::no_content();
               }});
 
   router.add({"POST", "/api/v1/admin/invites", admin, "Create a single-use invite code", "admin",
               nullptr, 201, "the code (shown once)", [a](ApiCall& call) {
-                auto code = a->create_invite(*call.principal, call.client_text());
+                auto code = a->create_invite(principal_of(call), call.client_text());
                 if (!code) return api_error_from(code.error());
                 return ApiReply::json(201, {{"invite", *code},
                                             {"expires_in", a->policy().invite_lifetime.count()}});
@@ -376,7 +379,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                 if (!added) return ApiReply::error(500, "internal_error", "database error");
                 if (auto rl = deps->reload_lists(); !rl)
                   return ApiReply::error(500, "internal_error", "stored, but applying failed");
-                a->audit(&*call.principal, "admin.access.add", std::nullopt, call.client_text(),
+                a->audit(&principal_of(call), "admin.access.add", std::nullopt, call.client_text(),
                          call.params["list"] + " " + hash->hex());
                 return ApiReply::json(*added ? 201 : 200,
                                       {{"info_hash", hash->hex()}, {"added", *added}});
@@ -395,7 +398,7 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                 if (!*removed) return ApiReply::error(404, "not_found", "not on that list");
                 if (auto rl = deps->reload_lists(); !rl)
                   return ApiReply::error(500, "internal_error", "stored, but applying failed");
-                a->audit(&*call.principal, "admin.access.remove", std::nullopt, call.client_text(),
+                a->audit(&principal_of(call), "admin.access.remove", std::nullopt, call.client_text(),
                          call.params["list"] + " " + hash->hex());
                 return ApiReply::no_content();
               }});

@@ -5,9 +5,11 @@
 #include <algorithm>
 
 #include "shoal/tracker/password_policy.hpp"
-#include "shoal/tracker/secret_token.hpp"
+#include "shoal/server/secret_token.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 namespace {
 
@@ -302,6 +304,7 @@ AccountResult<Principal> AccountService::authenticate_bearer(std::string_view to
   if (!*u || (*u)->deleted_at) return unauthorized();
   if (!(*u)->enabled) return fail(Kind::forbidden, "account_disabled", "this account is disabled");
   p.user = std::move(**u);
+  p.user_id = p.user.id;
   const ScopeSet role_scopes =
       p.user.role == Role::admin ? kAllScopes : (kAllScopes & ~scope_bit(Scope::admin));
   if (p.credential == CredentialKind::session) p.scopes = role_scopes;
@@ -511,6 +514,12 @@ AccountResult<std::vector<AuditRecord>> AccountService::audit_log(std::int64_t b
 void AccountService::purge_expired_sessions() {
   if (auto r = m_store.delete_expired_sessions(now()); !r)
     spdlog::warn("accounts: purging expired sessions failed: {}", r.error().message);
+}
+
+server::AuthResult<std::shared_ptr<server::Caller>> AccountService::authenticate(std::string_view token) {
+  auto who = authenticate_bearer(token);
+  if (!who) return unexpected(std::move(who.error()));
+  return std::make_shared<Principal>(std::move(*who));
 }
 
 }  // namespace shoal::tracker

@@ -1,4 +1,5 @@
 #include "shoal/tracker/catalog_api.hpp"
+#include "shoal/tracker/api_principal.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -18,12 +19,14 @@
 #include "shoal/tracker/catalog_store.hpp"
 #include "shoal/tracker/catalog_text.hpp"
 #include "shoal/proto/encoding.hpp"
-#include "shoal/tracker/multipart.hpp"
-#include "shoal/tracker/rate_limiter.hpp"
+#include "shoal/server/multipart.hpp"
+#include "shoal/server/rate_limiter.hpp"
 #include "shoal/tracker/private_tracking.hpp"
 #include "catalog_api_detail.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 namespace catalog_detail {
 
@@ -273,7 +276,7 @@ std::variant<CatalogAddResult, ApiReply> add_form(Catalog& c, const Principal& w
 /// The reply of an upload, with its audit entry.
 ApiReply upload_reply(Catalog& c, const ApiCall& call, const CatalogAddResult& added) {
   if (added.created)
-    c.accounts->audit(&*call.principal, "catalog.upload", std::nullopt, call.client_text(),
+    c.accounts->audit(&principal_of(call), "catalog.upload", std::nullopt, call.client_text(),
                       hashes_text(added.torrent));
   return ApiReply::json(added.created ? 201 : 200,
                         {{"torrent", torrent_json(added.torrent, c, true)}, {"created", added.created}});
@@ -297,7 +300,7 @@ std::optional<std::string> private_announce(Catalog& c, const ApiCall& call, std
     if (!f || !*f) return std::nullopt;
     file = std::move(**f);
   }
-  return passkey_announce(*file, call.principal->user.passkey);
+  return passkey_announce(*file, principal_of(call).user.passkey);
 }
 
 /// Reads one ingest item; the error text on failure.
@@ -491,7 +494,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 std::lock_guard lock(c->mutex);
                 auto added = c->store->add_category(*id, *name);
                 if (!added) return catalog_error(added.error());
-                c->accounts->audit(&*call.principal, "catalog.category.add", std::nullopt, call.client_text(),
+                c->accounts->audit(&principal_of(call), "catalog.category.add", std::nullopt, call.client_text(),
                                    std::to_string(added->id) + " " + added->name);
                 return ApiReply::json(201, {{"category", category_json(*added)}});
               }});
@@ -507,7 +510,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 std::lock_guard lock(c->mutex);
                 auto renamed = c->store->rename_category(*id, *name);
                 if (!renamed) return catalog_error(renamed.error());
-                c->accounts->audit(&*call.principal, "catalog.category.rename", std::nullopt,
+                c->accounts->audit(&principal_of(call), "catalog.category.rename", std::nullopt,
                                    call.client_text(), std::to_string(renamed->id) + " " + renamed->name);
                 return ApiReply::json(200, {{"category", category_json(*renamed)}});
               }});
@@ -520,7 +523,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 std::lock_guard lock(c->mutex);
                 auto removed = c->store->delete_category(*id);
                 if (!removed) return catalog_error(removed.error());
-                c->accounts->audit(&*call.principal, "catalog.category.delete", std::nullopt,
+                c->accounts->audit(&principal_of(call), "catalog.category.delete", std::nullopt,
                                    call.client_text(), std::to_string(*id));
                 return ApiReply::no_content();
               }});
@@ -564,7 +567,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                                          "this entry has no .torrent file; use its magnet link");
                 std::vector<std::string> trackers;
                 if (c->deps.private_mode) {
-                  const auto url = passkey_announce(*file, call.principal->user.passkey);
+                  const auto url = passkey_announce(*file, principal_of(call).user.passkey);
                   if (!url)
                     return ApiReply::error(422, "no_announce_url",
                                            "this torrent's announce URL has no /announce path to "
@@ -598,7 +601,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                      {"description", {{"type", "string"}}}}},
                    {"required", {"magnet"}}},
                   201, "the torrent (200: already in the catalog)", [c](ApiCall& call) {
-                    const Principal& who = *call.principal;
+                    const Principal& who = principal_of(call);
                     std::optional<CatalogAddResult> added;
                     if (media_type_is(call.content_type, kMultipartType)) {
                       auto r = add_form(*c, who, call);
@@ -674,11 +677,11 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                 auto t = c->store->get(*id);
                 if (!t) return catalog_error(t.error());
                 if (!*t) return ApiReply::error(404, "not_found", "no such torrent");
-                if (!may_change(*call.principal, **t))
+                if (!may_change(principal_of(call), **t))
                   return ApiReply::error(403, "forbidden", "only the uploader or an admin may edit this torrent");
                 auto changed = c->store->edit(*id, edit);
                 if (!changed) return catalog_error(changed.error());
-                c->accounts->audit(&*call.principal, "catalog.edit", std::nullopt, call.client_text(),
+                c->accounts->audit(&principal_of(call), "catalog.edit", std::nullopt, call.client_text(),
                                    hashes_text(*changed));
                 return ApiReply::json(200, {{"torrent", torrent_json(*changed, *c, true)}});
               }});
@@ -694,7 +697,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                   auto t = c->store->get(*id);
                   if (!t) return catalog_error(t.error());
                   if (!*t) return ApiReply::error(404, "not_found", "no such torrent");
-                  if (!may_change(*call.principal, **t))
+                  if (!may_change(principal_of(call), **t))
                     return ApiReply::error(403, "forbidden", "only the uploader or an admin may delete this torrent");
                   auto removed = c->store->remove(*id);
                   if (!removed) return catalog_error(removed.error());
@@ -706,7 +709,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                     if (auto r = c->deps.private_tracking->unregister((*reg)->id); !r)
                       spdlog::error("catalog: unregistering torrent {}: {}", row.id, r.error().message);
                 }
-                c->accounts->audit(&*call.principal, "catalog.delete", std::nullopt, call.client_text(),
+                c->accounts->audit(&principal_of(call), "catalog.delete", std::nullopt, call.client_text(),
                                    hashes_text(row));
                 return ApiReply::no_content();
               }});
@@ -748,7 +751,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                     continue;
                   }
                   std::lock_guard lock(c->mutex);
-                  auto added = c->store->add_ingest(item, call.principal->user.id);
+                  auto added = c->store->add_ingest(item, principal_of(call).user.id);
                   if (!added) {
                     const ApiReply e = catalog_error(added.error());
                     r["status"] = "error";
@@ -762,7 +765,7 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
                   results.push_back(std::move(r));
                 }
                 if (created > 0)
-                  c->accounts->audit(&*call.principal, "catalog.ingest", std::nullopt, call.client_text(),
+                  c->accounts->audit(&principal_of(call), "catalog.ingest", std::nullopt, call.client_text(),
                                      std::to_string(created) + " created");
                 return ApiReply::json(200, {{"results", results}, {"created", created},
                                             {"existing", existing}, {"failed", failed}});

@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "shoal/tracker/api_router.hpp"
+#include "shoal/server/api_router.hpp"
 #include "shoal/tracker/catalog_api.hpp"
 #include "shoal/tracker/catalog_store.hpp"
-#include "shoal/tracker/rate_limiter.hpp"
+#include "shoal/server/rate_limiter.hpp"
 
 namespace shoal::tracker::catalog_detail {
 

@@ -22,9 +22,11 @@
 #include <toml++/toml.h>
 
 #include "shoal/proto/peer_endpoint.hpp"
-#include "shoal/tracker/address_range.hpp"
+#include "shoal/server/address_range.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 namespace {
 

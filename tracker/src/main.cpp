@@ -27,7 +27,7 @@
 #include "shoal/tracker/account_store.hpp"
 #include "shoal/tracker/config.hpp"
 #include "shoal/tracker/private_tracking.hpp"
-#include "shoal/tracker/secret_token.hpp"
+#include "shoal/server/secret_token.hpp"
 #include "shoal/tracker/storage.hpp"
 #include "shoal/tracker/tracker_app.hpp"
 

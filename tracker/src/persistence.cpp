@@ -75,7 +75,37 @@ expected<LoadSummary, std::string> Persistence::load() {
   if (!snapshot->empty()) {
     if (auto cleared = m_storage.clear_snapshot(); !cleared) return unexpected<std::string>(cleared.error());
   }
+  if (m_history) {
+    const std::int64_t now = unix_now();
+    auto rows = m_storage.load_history(now);
+    if (!rows) return unexpected<std::string>(rows.error());
+    m_history->restore(*rows, now);
+    summary->history_rows = rows->totals.size() + rows->swarms.size();
+  }
   return summary;
+}
+
+expected<std::size_t, std::string> Persistence::flush_history() {
+  if (!m_history) return std::size_t{0};
+  HistoryRows rows = m_history->drain_rows();
+  std::lock_guard lock(m_storage_mutex);
+  if (!m_history_retry.empty()) {
+    // the failed rows first: upserts, so newer rows for the same key still win
+    m_history_retry.totals.insert(m_history_retry.totals.end(), rows.totals.begin(), rows.totals.end());
+    m_history_retry.swarms.insert(m_history_retry.swarms.end(), rows.swarms.begin(), rows.swarms.end());
+    rows = std::move(m_history_retry);
+    m_history_retry = {};
+  }
+  if (rows.empty()) return std::size_t{0};
+  auto r = m_storage.save_history(rows, unix_now());
+  if (!r) {
+    // Bounded: a database that stays away for hours costs the history, not the memory.
+    constexpr std::size_t kMaxRetryRows = 1'000'000;
+    if (rows.totals.size() + rows.swarms.size() <= kMaxRetryRows) m_history_retry = std::move(rows);
+    else spdlog::warn("history: {} unsaved rows dropped", rows.totals.size() + rows.swarms.size());
+    return unexpected<std::string>(r.error());
+  }
+  return rows.totals.size() + rows.swarms.size();
 }
 
 expected<LoadSummary, std::string> Persistence::reload_lists() {
@@ -137,6 +167,7 @@ void Persistence::writer_loop() {
     lock.unlock();
     if (auto r = flush(); !r) spdlog::error("persisting completed counts failed: {}", r.error());
     if (auto r = flush_accounting(); !r) spdlog::error("persisting accounting failed: {}", r.error());
+    if (auto r = flush_history(); !r) spdlog::error("persisting history failed: {}", r.error());
     lock.lock();
   }
 }
@@ -150,6 +181,7 @@ expected<void, std::string> Persistence::stop(bool save_snapshot) {
   if (m_writer.joinable()) m_writer.join();
   if (auto r = flush(); !r) return unexpected<std::string>(r.error());
   if (auto r = flush_accounting(); !r) return unexpected<std::string>(r.error());
+  if (auto r = flush_history(); !r) return unexpected<std::string>(r.error());
   if (!save_snapshot) return {};
   std::vector<SnapshotPeer> peers;
   m_store.export_peers([&](const Sha1Digest& h, const PeerSnapshot& p) { peers.push_back({h, p}); });

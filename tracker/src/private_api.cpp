@@ -1,4 +1,5 @@
 #include "shoal/tracker/private_api.hpp"
+#include "shoal/tracker/api_principal.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -212,7 +213,7 @@ void register_private_routes(ApiRouter& router, AccountService& accounts, Privat
                                  : t->register_info_hashes(reg->info_hash_v1, reg->info_hash_v2,
                                                            reg->name, call.user_id());
                 if (!added) return api_error_from(added.error());
-                a->audit(&*call.principal, "admin.torrent.register", std::nullopt, call.client_text(),
+                a->audit(&principal_of(call), "admin.torrent.register", std::nullopt, call.client_text(),
                          hashes_text(*added) + (raw ? " from .torrent" : "") + " name=" + added->name);
                 ApiReply reply = ApiReply::json(201, {{"torrent", torrent_json(*added)}});
                 reply.headers.emplace_back("Location", "/api/v1/admin/torrents/" + std::to_string(added->id));
@@ -245,7 +246,7 @@ void register_private_routes(ApiRouter& router, AccountService& accounts, Privat
                 std::string detail = hashes_text(*updated);
                 if (change->freeleech) detail += *change->freeleech ? " freeleech=true" : " freeleech=false";
                 if (change->neutral) detail += *change->neutral ? " neutral=true" : " neutral=false";
-                a->audit(&*call.principal, "admin.torrent.update", std::nullopt, call.client_text(), detail);
+                a->audit(&principal_of(call), "admin.torrent.update", std::nullopt, call.client_text(), detail);
                 return ApiReply::json(200, {{"torrent", torrent_json(*updated)}});
               }});
 
@@ -256,7 +257,7 @@ void register_private_routes(ApiRouter& router, AccountService& accounts, Privat
                 auto found = resolve_torrent(*t, call);
                 if (!found) return found.error();
                 if (auto r = t->unregister(found->id); !r) return api_error_from(r.error());
-                a->audit(&*call.principal, "admin.torrent.unregister", std::nullopt, call.client_text(),
+                a->audit(&principal_of(call), "admin.torrent.unregister", std::nullopt, call.client_text(),
                          hashes_text(*found) + " name=" + found->name);
                 return ApiReply::no_content();
               }});

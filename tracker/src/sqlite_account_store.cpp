@@ -7,11 +7,13 @@
 #include <unordered_map>
 
 #include "shoal/tracker/account_store.hpp"
-#include "shoal/tracker/secret_token.hpp"
+#include "shoal/server/secret_token.hpp"
 #include "shoal/tracker/sqlite.hpp"
 #include "shoal/tracker/tracker_schema.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 std::string_view role_name(Role role) noexcept { return role == Role::admin ? "admin" : "user"; }
 
@@ -19,30 +21,6 @@ std::optional<Role> parse_role(std::string_view text) noexcept {
   if (text == "admin") return Role::admin;
   if (text == "user") return Role::user;
   return std::nullopt;
-}
-
-std::string_view scope_name(Scope s) noexcept {
-  switch (s) {
-    case Scope::read: return "read";
-    case Scope::write: return "write";
-    case Scope::admin: return "admin";
-    case Scope::ingest: return "ingest";
-    case Scope::feed: return "feed";
-  }
-  return "";
-}
-
-std::optional<Scope> parse_scope(std::string_view text) noexcept {
-  for (Scope s : {Scope::read, Scope::write, Scope::admin, Scope::ingest, Scope::feed})
-    if (scope_name(s) == text) return s;
-  return std::nullopt;
-}
-
-std::vector<std::string> scope_names(ScopeSet set) {
-  std::vector<std::string> out;
-  for (Scope s : {Scope::read, Scope::write, Scope::admin, Scope::ingest, Scope::feed})
-    if (has_scope(set, s)) out.emplace_back(scope_name(s));
-  return out;
 }
 
 namespace {

@@ -56,6 +56,8 @@ public:
   expected<void, StorageError> save_snapshot(const std::vector<SnapshotPeer>& peers) override;
   expected<std::vector<SnapshotPeer>, StorageError> load_snapshot() override;
   expected<void, StorageError> clear_snapshot() override;
+  expected<HistoryRows, StorageError> load_history(std::int64_t now) override;
+  expected<void, StorageError> save_history(const HistoryRows& rows, std::int64_t now) override;
   bool healthy() override;
 
 private:
@@ -72,6 +74,12 @@ private:
   SqliteStatement m_insert_snapshot;
   SqliteStatement m_delete_snapshot;
   SqliteStatement m_schema_version;
+  SqliteStatement m_select_history_totals;
+  SqliteStatement m_upsert_history_totals;
+  SqliteStatement m_prune_history_totals;
+  SqliteStatement m_select_history_swarms;
+  SqliteStatement m_upsert_history_swarms;
+  SqliteStatement m_prune_history_swarms;
 };
 
 expected<std::unique_ptr<Storage>, StorageError> SqliteStorage::open(
@@ -101,6 +109,22 @@ expected<std::unique_ptr<Storage>, StorageError> SqliteStorage::open(
        "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&storage->m_delete_snapshot, "DELETE FROM swarm_snapshot"},
       {&storage->m_schema_version, "PRAGMA user_version"},
+      {&storage->m_select_history_totals,
+       "SELECT step, t, torrents, peers, seeders, leechers, completed, announces_udp, announces_http, "
+       "scrapes_udp, scrapes_http FROM history_totals WHERE (step = ?1 AND t >= ?2) OR (step = ?3 AND t >= ?4) "
+       "ORDER BY t"},
+      {&storage->m_upsert_history_totals,
+       "INSERT OR REPLACE INTO history_totals (step, t, torrents, peers, seeders, leechers, completed, "
+       "announces_udp, announces_http, scrapes_udp, scrapes_http) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+      {&storage->m_prune_history_totals, "DELETE FROM history_totals WHERE step = ?1 AND t < ?2"},
+      // per swarm: also the last row before the window (the value at its start)
+      {&storage->m_select_history_swarms,
+       "SELECT step, info_hash, t, seeders, leechers, completed FROM history_swarms "
+       "WHERE (step = ?1 AND t >= ?2) OR (step = ?3 AND t >= ?4) ORDER BY t"},
+      {&storage->m_upsert_history_swarms,
+       "INSERT OR REPLACE INTO history_swarms (step, info_hash, t, seeders, leechers, completed) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&storage->m_prune_history_swarms, "DELETE FROM history_swarms WHERE step = ?1 AND t < ?2"},
   };
   for (const auto& [target, sql] : statements) {
     auto stmt = storage->m_db.prepare(sql);
@@ -272,6 +296,84 @@ bool SqliteStorage::healthy() {
 expected<std::unique_ptr<Storage>, StorageError> open_sqlite_storage(
     const std::filesystem::path& path) {
   return SqliteStorage::open(path);
+}
+
+expected<HistoryRows, StorageError> SqliteStorage::load_history(std::int64_t now) {
+  constexpr std::string_view kOp = "load history";
+  HistoryRows out;
+  SqliteStatement& q = m_select_history_totals;
+  q.bind_int64(1, kFineStep);
+  q.bind_int64(2, now - kFineSpan);
+  q.bind_int64(3, kCoarseStep);
+  q.bind_int64(4, now - kCoarseSpan);
+  while (true) {
+    auto row = q.step();
+    if (!row) return fail(kOp, row.error());
+    if (!*row) break;
+    TotalsPoint p;
+    p.t = q.column_int64(1);
+    std::uint64_t* fields[] = {&p.torrents, &p.peers, &p.seeders, &p.leechers, &p.completed,
+                               &p.announces_udp, &p.announces_http, &p.scrapes_udp, &p.scrapes_http};
+    for (int i = 0; i < 9; ++i) *fields[i] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, q.column_int64(2 + i)));
+    out.totals.emplace_back(q.column_int64(0), p);
+  }
+  SqliteStatement& w = m_select_history_swarms;
+  w.bind_int64(1, kFineStep);
+  w.bind_int64(2, now - kFineSpan - kFineStep);
+  w.bind_int64(3, kCoarseStep);
+  w.bind_int64(4, now - kCoarseSpan - kCoarseStep);
+  while (true) {
+    auto row = w.step();
+    if (!row) return fail(kOp, row.error());
+    if (!*row) break;
+    auto hash = Sha1Digest::from_bytes(w.column_blob(1));
+    auto seeders = as_uint32(w.column_int64(3));
+    auto leechers = as_uint32(w.column_int64(4));
+    auto completed = as_uint32(w.column_int64(5));
+    if (!hash || !seeders || !leechers || !completed) {
+      w.reset();
+      return bad_row(kOp, "history row", m_db);
+    }
+    out.swarms.push_back({w.column_int64(0), *hash, SwarmPoint{w.column_int64(2), *seeders, *leechers, *completed}});
+  }
+  return out;
+}
+
+expected<void, StorageError> SqliteStorage::save_history(const HistoryRows& rows, std::int64_t now) {
+  constexpr std::string_view kOp = "save history";
+  auto tx = SqliteTransaction::begin_write(m_db);
+  if (!tx) return fail(kOp, tx.error());
+  for (const auto& [step, p] : rows.totals) {
+    SqliteStatement& u = m_upsert_history_totals;
+    u.bind_int64(1, step);
+    u.bind_int64(2, p.t);
+    const std::uint64_t fields[] = {p.torrents, p.peers, p.seeders, p.leechers, p.completed,
+                                    p.announces_udp, p.announces_http, p.scrapes_udp, p.scrapes_http};
+    for (int i = 0; i < 9; ++i) u.bind_int64(3 + i, static_cast<std::int64_t>(fields[i]));
+    if (auto r = u.run(); !r) return fail(kOp, r.error());
+  }
+  for (const auto& r : rows.swarms) {
+    SqliteStatement& u = m_upsert_history_swarms;
+    u.bind_int64(1, r.step);
+    u.bind_blob(2, r.info_hash.view());
+    u.bind_int64(3, r.point.t);
+    u.bind_int64(4, r.point.seeders);
+    u.bind_int64(5, r.point.leechers);
+    u.bind_int64(6, r.point.completed);
+    if (auto res = u.run(); !res) return fail(kOp, res.error());
+  }
+  // Older rows go; a swarm's last fine row before the window is kept by the in-memory series
+  // only (a quiet swarm's value at the window's start is lost on restart after a day: its
+  // coarse series still has it).
+  for (auto [step, span] : {std::pair{kFineStep, kFineSpan}, std::pair{kCoarseStep, kCoarseSpan}}) {
+    for (SqliteStatement* prune : {&m_prune_history_totals, &m_prune_history_swarms}) {
+      prune->bind_int64(1, step);
+      prune->bind_int64(2, now - span - step);
+      if (auto r = prune->run(); !r) return fail(kOp, r.error());
+    }
+  }
+  if (auto r = tx->commit(); !r) return fail(kOp, r.error());
+  return {};
 }
 
 }  // namespace shoal::tracker

@@ -19,23 +19,28 @@
 #include "shoal/tracker/account_api.hpp"
 #include "shoal/tracker/account_service.hpp"
 #include "shoal/tracker/account_store.hpp"
-#include "shoal/tracker/api_service.hpp"
+#include "shoal/server/api_service.hpp"
 #include "shoal/tracker/catalog_api.hpp"
 #include "shoal/tracker/accounting.hpp"
-#include "shoal/tracker/address_range.hpp"
+#include "shoal/server/address_range.hpp"
 #include "shoal/tracker/connection_id.hpp"
-#include "shoal/tracker/http_server.hpp"
+#include "shoal/tracker/history_api.hpp"
+#include "shoal/server/http_server.hpp"
 #include "shoal/tracker/persistence.hpp"
 #include "shoal/tracker/private_api.hpp"
 #include "shoal/tracker/private_registry.hpp"
 #include "shoal/tracker/private_tracking.hpp"
 #include "shoal/tracker/stats.hpp"
 #include "shoal/tracker/storage.hpp"
+#include "shoal/tracker/swarm_api.hpp"
+#include "shoal/tracker/swarm_history.hpp"
 #include "shoal/tracker/swarm_store.hpp"
 #include "shoal/tracker/tracker_service.hpp"
 #include "shoal/tracker/udp_server.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 namespace {
 
@@ -114,6 +119,9 @@ struct TrackerApp::Impl {
 
   void handle_http(const HttpRequest& req, HttpResponse& res);
   void maintenance_loop();
+  /// Once a minute (on the maintenance thread): a SwarmHistory sample of the totals, the request
+  /// counts since the last sample, and every swarm's counts.
+  void record_history();
   expected<void, std::string> start_accounts();
   /// Called by AccountService (on an API worker thread) after users or passkeys changed: create,
   /// enable/disable, role change, delete, passkey rotation.
@@ -128,6 +136,9 @@ struct TrackerApp::Impl {
   SwarmStore store;
   AccessList access;
   TrackerStats stats;
+  SwarmHistory history;
+  std::int64_t last_history_minute = 0;
+  std::uint64_t history_counts[4] = {0, 0, 0, 0};  // announces udp/http, scrapes udp/http at the last sample
   ConnectionIds ids;
   PrivateRegistry registry;
   Accounting accounting;
@@ -262,6 +273,34 @@ void TrackerApp::Impl::handle_http(const HttpRequest& req, HttpResponse& res) {
   res.body = "not found\n";
 }
 
+void TrackerApp::Impl::record_history() {
+  const std::int64_t now = static_cast<std::int64_t>(unix_now());
+  const std::int64_t minute = now - now % kFineStep;
+  if (minute == last_history_minute) return;
+  const bool first = last_history_minute == 0;
+  last_history_minute = minute;
+  const std::uint64_t counts[4] = {stats.total(Protocol::udp, Event::announce), stats.total(Protocol::http, Event::announce),
+                                   stats.total(Protocol::udp, Event::scrape), stats.total(Protocol::http, Event::scrape)};
+  TotalsPoint t;
+  std::vector<std::pair<Sha1Digest, SwarmCounts>> swarms;
+  store.for_each_swarm([&](const Sha1Digest& h, const SwarmCounts& c) {
+    swarms.emplace_back(h, c);
+    t.completed += c.completed;
+    if (c.seeders + c.leechers > 0) ++t.torrents;
+    t.seeders += c.seeders;
+    t.leechers += c.leechers;
+  });
+  t.peers = t.seeders + t.leechers;
+  if (!first) {  // the first sample after a start has no previous counts to subtract
+    t.announces_udp = counts[0] - history_counts[0];
+    t.announces_http = counts[1] - history_counts[1];
+    t.scrapes_udp = counts[2] - history_counts[2];
+    t.scrapes_http = counts[3] - history_counts[3];
+  }
+  std::copy(std::begin(counts), std::end(counts), std::begin(history_counts));
+  history.record(now, t, swarms);
+}
+
 void TrackerApp::Impl::maintenance_loop() {
   auto next_sweep = std::chrono::steady_clock::now() + std::chrono::seconds(config.tracker.sweep_interval);
   auto next_health = std::chrono::steady_clock::now();
@@ -280,6 +319,7 @@ void TrackerApp::Impl::maintenance_loop() {
       if (config.tracker.mode == TrackerMode::private_mode) accounting.sweep(unix_now());
       next_sweep = now + std::chrono::seconds(config.tracker.sweep_interval);
     }
+    record_history();
     if (now >= next_session_purge && accounts) {
       accounts->purge_expired_sessions();  // expired sessions are refused anyway; this frees rows
       next_session_purge = now + std::chrono::hours(1);
@@ -386,6 +426,9 @@ expected<void, std::string> TrackerApp::Impl::start_accounts() {
     return j;
   };
   register_account_routes(api->router(), *accounts, std::move(deps));
+  register_history_routes(api->router(), history, [] { return static_cast<std::int64_t>(unix_now()); });
+  register_swarm_routes(api->router(), store, history, c.tracker.mode == TrackerMode::private_mode,
+                        [] { return static_cast<std::int64_t>(unix_now()); });
   // The private-tracking endpoints exist only in private mode (elsewhere: 404 like any unknown
   // path). private_tracking was created by start() before this runs.
   if (c.tracker.mode == TrackerMode::private_mode)
@@ -434,6 +477,7 @@ expected<void, std::string> TrackerApp::start() {
     if (!registry) return unexpected<std::string>("loading private registry: " + registry.error().message);
     spdlog::info("private mode: {} users, {} registered torrents", registry->first, registry->second);
   }
+  s.persistence->attach_history(s.history);
   auto loaded = s.persistence->load();
   if (!loaded) return unexpected<std::string>("loading saved state: " + loaded.error());
   spdlog::info("database {}: {} completed counts, {} allowed, {} denied, {} snapshot peers restored",
@@ -443,6 +487,7 @@ expected<void, std::string> TrackerApp::start() {
   if (auto r = s.start_accounts(); !r) return r;
 
   HttpServerOptions hopts;
+  hopts.server_name = "shoal-tracker";
   hopts.request_timeout = std::chrono::seconds(c.http.request_timeout);
   hopts.keepalive_timeout = std::chrono::seconds(c.http.keepalive_timeout);
   hopts.max_connections = c.http.max_connections;

@@ -346,6 +346,35 @@ CREATE TRIGGER catalog_tags_fts_delete AFTER DELETE ON catalog_tags BEGIN
     WHERE rowid = old.torrent_id;
 END;
 )sql",
+
+    // 8: history of totals and swarms for the charts (swarm_history.hpp): one row per step
+    // (60 s or 600 s) and time; per-torrent rows only where the counts changed.
+    R"sql(
+CREATE TABLE history_totals (
+  step INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  torrents INTEGER NOT NULL,
+  peers INTEGER NOT NULL,
+  seeders INTEGER NOT NULL,
+  leechers INTEGER NOT NULL,
+  completed INTEGER NOT NULL,
+  announces_udp INTEGER NOT NULL,
+  announces_http INTEGER NOT NULL,
+  scrapes_udp INTEGER NOT NULL,
+  scrapes_http INTEGER NOT NULL,
+  PRIMARY KEY (step, t)
+) WITHOUT ROWID;
+CREATE TABLE history_swarms (
+  step INTEGER NOT NULL,
+  info_hash BLOB NOT NULL CHECK (length(info_hash) = 20),
+  t INTEGER NOT NULL,
+  seeders INTEGER NOT NULL,
+  leechers INTEGER NOT NULL,
+  completed INTEGER NOT NULL,
+  PRIMARY KEY (step, info_hash, t)
+) WITHOUT ROWID;
+CREATE INDEX history_swarms_by_time ON history_swarms (step, t);
+)sql",
 };
 
 

@@ -74,6 +74,8 @@ struct NodeSettings {
   /// do not apply to peers on the local network (127.0.0.1 included); per-torrent limits do.
   int download_rate_limit = 0;
   int upload_rate_limit = 0;
+  /// Apply the session-wide limits to peers on local networks (and loopback) too.
+  bool rate_limit_local_peers = false;
   /// Peer-id prefix and client name sent to trackers and peers.
   std::string user_agent = "shoal/0.1.0";
   /// The queue (libtorrent's active_downloads / active_seeds / active_limit; -1 = unlimited):
@@ -228,6 +230,8 @@ struct TorrentFile {
   std::string path;  ///< relative, including the torrent's name for multi-file torrents
   std::int64_t size = 0;
   bool pad = false;
+  int priority = 4;        ///< 0 = skip, 1..7 (4 = normal, 7 = top)
+  std::int64_t done = 0;   ///< bytes of this file in verified pieces
 };
 
 enum class EventKind {
@@ -319,6 +323,8 @@ public:
   expected<TorrentStatus, std::string> status(const InfoHash& id) const;
   /// The torrent's files (index = the index set_file_priorities uses). Needs the metadata.
   expected<std::vector<TorrentFile>, std::string> files(const InfoHash& id) const;
+  /// Every torrent's status (never one with an empty info_hash: torrents being removed are left
+  /// out).
   std::vector<TorrentStatus> statuses() const;
 
   /// Waits up to `timeout` for alerts and returns them as events (possibly none).
@@ -327,8 +333,10 @@ public:
   /// Writes `<state_dir>/<hex>.resume` for every torrent with metadata or a known info-hash,
   /// waiting up to `timeout` for libtorrent. Returns the number of files written. Fails when no
   /// state_dir is configured or not every answer arrived in time.
+  /// `only_if_modified`: skip torrents libtorrent has nothing new for since their last save
+  /// (cheap to call often with many torrents).
   expected<int, std::string> save_resume_data(
-      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+      std::chrono::milliseconds timeout = std::chrono::seconds(10), bool only_if_modified = false);
 
 private:
   struct Impl;

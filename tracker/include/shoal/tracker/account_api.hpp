@@ -40,10 +40,12 @@
 #include "shoal/proto/expected.hpp"
 #include "shoal/proto/hash.hpp"
 #include "shoal/tracker/account_service.hpp"
-#include "shoal/tracker/api_router.hpp"
+#include "shoal/server/api_router.hpp"
 #include "shoal/tracker/storage.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 /// What the admin endpoints need from the rest of the tracker (TrackerApp provides them; each
 /// may be empty, and the endpoint then answers 503 "unavailable").

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,9 +32,12 @@
 #include "shoal/proto/expected.hpp"
 #include "shoal/tracker/account_store.hpp"
 #include "shoal/tracker/password_hash.hpp"
-#include "shoal/tracker/rate_limiter.hpp"
+#include "shoal/server/auth.hpp"
+#include "shoal/server/rate_limiter.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 enum class RegistrationMode { open, closed, invite };
 std::string_view registration_mode_name(RegistrationMode mode) noexcept;
@@ -65,34 +69,18 @@ struct AccountHooks {
   std::function<RateClock::time_point()> steady_now;
 };
 
-struct AccountError {
-  enum class Kind {
-    invalid,       ///< malformed or unacceptable input (HTTP 400/422)
-    unauthorized,  ///< no valid credential, or wrong password (401)
-    forbidden,     ///< valid credential, not allowed (403)
-    not_found,     ///< (404)
-    conflict,      ///< name taken, last admin, ... (409)
-    throttled,     ///< too many failed sign-ins (429 + retry_after)
-    internal,      ///< database failure (500); message is for the log only
-  };
-  Kind kind = Kind::internal;
-  std::string code;     ///< machine-readable: "username_taken", "weak_password", ...
-  std::string message;  ///< for humans
-  std::uint32_t retry_after = 0;  ///< seconds, for throttled
-};
+using AccountError = server::AuthError;  ///< the API maps it to a status (api_error_from)
 
 template <class T>
 using AccountResult = expected<T, AccountError>;
 
-enum class CredentialKind { session, api_key };
+using server::CredentialKind;
 
-/// Who is calling: the result of authenticate_*.
-struct Principal {
+/// Who is calling: the result of authenticate_*. From Caller: `credential`, `scopes` — what this
+/// credential may do: a session has read, write and ingest, plus admin for admins; an API key has
+/// its own scopes, with admin only while its owner is an admin — and `user_id` (= user.id).
+struct Principal : server::Caller {
   UserRecord user;
-  CredentialKind credential = CredentialKind::session;
-  /// What this credential may do: a session has read, write and ingest, plus admin for admins;
-  /// an API key has its own scopes, with admin only while its owner is an admin.
-  ScopeSet scopes = 0;
   std::int64_t session_id = 0;  ///< credential == session
   std::int64_t api_key_id = 0;  ///< credential == api_key
   bool remember = false;        ///< session: a remember-me session
@@ -116,7 +104,9 @@ std::optional<std::string> check_username(std::string_view username);
 /// control characters.
 std::optional<std::string> check_email(std::string_view email);
 
-class AccountService {
+/// The API's Authenticator (shoal/server/auth.hpp) is authenticate_bearer(): the callers it
+/// creates are Principals (principal_of() in account_api.hpp gets them back from an ApiCall).
+class AccountService final : public server::Authenticator {
 public:
   AccountService(AccountStore& store, AccountPolicy policy, AccountHooks hooks = {});
 
@@ -146,6 +136,8 @@ public:
   /// A session token or an API key (by prefix). Unknown, expired, revoked, disabled or deleted:
   /// unauthorized. A session's expiry slides forward (stored at most once a minute).
   AccountResult<Principal> authenticate_bearer(std::string_view token);
+  /// Authenticator: authenticate_bearer() as a shared Principal.
+  server::AuthResult<std::shared_ptr<server::Caller>> authenticate(std::string_view token) override;
 
   // ---- the caller's own account ----------------------------------------------------------------
   AccountResult<void> logout(const Principal& who);

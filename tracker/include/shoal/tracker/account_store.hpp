@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "shoal/proto/expected.hpp"
+#include "shoal/server/auth.hpp"
 
 namespace shoal::tracker {
 
@@ -32,18 +33,15 @@ enum class Role { user, admin };
 std::string_view role_name(Role role) noexcept;
 std::optional<Role> parse_role(std::string_view text) noexcept;
 
-/// Scopes of an API key, as bits (also the `scopes` column). `feed`: the key may be given in a
-/// URL (`?apikey=`) to the feed endpoints and .torrent downloads — RSS readers and Torznab
-/// clients cannot send headers — and there it reads, nothing more (api_router.hpp, ApiAuth).
-enum class Scope : std::uint32_t { read = 1, write = 2, admin = 4, ingest = 8, feed = 16 };
-using ScopeSet = std::uint32_t;
-inline constexpr ScopeSet kAllScopes = 31;
-inline constexpr ScopeSet scope_bit(Scope s) noexcept { return static_cast<ScopeSet>(s); }
-inline constexpr bool has_scope(ScopeSet set, Scope s) noexcept { return (set & scope_bit(s)) != 0; }
-std::string_view scope_name(Scope s) noexcept;
-std::optional<Scope> parse_scope(std::string_view text) noexcept;
-/// Names of the scopes in `set`, in the order read, write, admin, ingest, feed.
-std::vector<std::string> scope_names(ScopeSet set);
+// The authorization model (scopes, credential kinds) is the server module's (shoal/server/auth.hpp).
+using server::Scope;
+using server::ScopeSet;
+using server::kAllScopes;
+using server::scope_bit;
+using server::has_scope;
+using server::scope_name;
+using server::parse_scope;
+using server::scope_names;
 
 struct StoreError {
   enum class Kind {

@@ -21,9 +21,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "shoal/tracker/api_router.hpp"
+#include "shoal/server/api_router.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 /// Reads typed fields of a JSON body; the first problem becomes error() (400: missing field or
 /// wrong type). `json` must outlive the reader.

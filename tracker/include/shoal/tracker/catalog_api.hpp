@@ -82,10 +82,12 @@
 #include "shoal/proto/expected.hpp"
 #include "shoal/proto/hash.hpp"
 #include "shoal/tracker/account_service.hpp"
-#include "shoal/tracker/api_router.hpp"
+#include "shoal/server/api_router.hpp"
 #include "shoal/tracker/swarm_store.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 class PrivateTracking;
 

@@ -93,7 +93,7 @@ struct HttpSettings {
   std::uint32_t max_connections = 20000;         ///< 1-1000000
   std::uint32_t max_request_bytes = 8192;        ///< request line + headers; 1024-65536
   /// Addresses (or CIDR ranges) whose X-Forwarded-For / X-Real-IP headers are believed: each entry
-  /// is an AddressRange text (shoal/tracker/address_range.hpp), e.g. "127.0.0.1", "10.0.0.0/8".
+  /// is an AddressRange text (shoal/server/address_range.hpp), e.g. "127.0.0.1", "10.0.0.0/8".
   std::vector<std::string> trusted_proxies;
 
   friend bool operator==(const HttpSettings&, const HttpSettings&) = default;

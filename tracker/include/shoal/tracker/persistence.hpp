@@ -16,6 +16,10 @@
 //   baselines in one transaction); load() restores the baselines; a failed write is retried with
 //   the next batch.
 //
+// - attach_history(): the writer also stores the history rows recorded since its last run
+//   (SwarmHistory::drain_rows; a failed write is retried with the next), and load() restores the
+//   stored history.
+//
 //   Persistence p(storage, store, access, 3);
 //   if (auto r = p.load(); !r) die(r.error());
 //   p.start();  ...  p.stop(true);
@@ -35,6 +39,7 @@
 #include "shoal/tracker/accounting.hpp"
 #include "shoal/tracker/private_store.hpp"
 #include "shoal/tracker/storage.hpp"
+#include "shoal/tracker/swarm_history.hpp"
 #include "shoal/tracker/swarm_store.hpp"
 
 namespace shoal::tracker {
@@ -45,6 +50,7 @@ struct LoadSummary {
   std::size_t denied = 0;
   std::size_t snapshot_peers = 0;
   std::size_t accounting_baselines = 0;  ///< private mode: peer baselines restored
+  std::size_t history_rows = 0;          ///< history rows restored
 };
 
 class Persistence {
@@ -60,6 +66,9 @@ public:
   void attach_accounting(Accounting& accounting, std::unique_ptr<PrivateStore> store,
                          std::uint32_t baseline_timeout_seconds);
 
+  /// Keep `history` in the database as well. Call before load().
+  void attach_history(SwarmHistory& history) { m_history = &history; }
+
   expected<LoadSummary, std::string> load();
   void start();
   /// Stops the writer (after a final flush) and, if asked, saves the swarm snapshot.
@@ -69,6 +78,8 @@ public:
   /// Writes the pending accounting batch now (nothing without attach_accounting). Returns how
   /// many (user, torrent) rows it updated.
   expected<std::size_t, std::string> flush_accounting();
+  /// Writes the history rows recorded since the last call (nothing without attach_history).
+  expected<std::size_t, std::string> flush_history();
   expected<LoadSummary, std::string> reload_lists();
   bool healthy();
 
@@ -84,6 +95,8 @@ private:
   Accounting* m_accounting = nullptr;
   std::unique_ptr<PrivateStore> m_private_store;  // guarded by m_storage_mutex
   std::uint32_t m_baseline_timeout = 0;
+  SwarmHistory* m_history = nullptr;
+  HistoryRows m_history_retry;  // guarded by m_storage_mutex
   std::mutex m_wake_mutex;
   std::condition_variable m_wake;
   bool m_stopping = false;

@@ -52,11 +52,13 @@
 #include "shoal/proto/expected.hpp"
 #include "shoal/proto/hash.hpp"
 #include "shoal/tracker/account_service.hpp"
-#include "shoal/tracker/api_router.hpp"
+#include "shoal/server/api_router.hpp"
 #include "shoal/tracker/private_store.hpp"
 #include "shoal/tracker/private_tracking.hpp"
 
 namespace shoal::tracker {
+
+using namespace shoal::server;  // the HTTP/API layer the tracker is built on
 
 /// The Content-Type of a raw .torrent upload.
 inline constexpr std::string_view kTorrentContentType = "application/x-bittorrent";

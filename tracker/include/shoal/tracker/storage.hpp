@@ -25,6 +25,7 @@
 
 #include "shoal/proto/expected.hpp"
 #include "shoal/proto/hash.hpp"
+#include "shoal/tracker/swarm_history.hpp"
 #include "shoal/tracker/swarm_store.hpp"
 
 namespace shoal::tracker {
@@ -76,6 +77,13 @@ public:
   virtual expected<std::vector<SnapshotPeer>, StorageError> load_snapshot() = 0;
   /// Deletes the saved snapshot (after it was loaded, so a later crash cannot resurrect it).
   virtual expected<void, StorageError> clear_snapshot() = 0;
+
+  /// History rows (swarm_history.hpp) still within their spans at `now`: fine rows of the last
+  /// kFineSpan, coarse rows of the last kCoarseSpan.
+  virtual expected<HistoryRows, StorageError> load_history(std::int64_t now) = 0;
+  /// Upserts `rows` (the same step, torrent and time again: the later wins) and deletes rows
+  /// beyond their spans at `now`, in one transaction.
+  virtual expected<void, StorageError> save_history(const HistoryRows& rows, std::int64_t now) = 0;
 
   /// True when the database answers a trivial query (/health) — and, on SQLite, still has the
   /// schema version this program wrote (not one a newer program migrated it to meanwhile).

@@ -1,0 +1,76 @@
+#pragma once
+// ApiClient: shoal-monitor's connection to one server's REST API (shoal-tracker's /api/v1, later
+// a shoal-peer node's). Every request is asynchronous (QNetworkAccessManager) and bounded by a
+// timeout, so the UI never waits on the network; answers and failures arrive as callbacks on
+// the client's thread.
+//
+//   ApiClient api;
+//   api.setBaseUrl(QUrl("http://tracker.example:6969"));
+//   api.setApiKey("sk_...");
+//   api.getJson("/api/v1/swarms?limit=100", [](const ApiResult& r) {
+//     if (!r.ok()) { show(r.message); return; }     // unreachable, 401 wrong key, TLS, timeout
+//     use(r.json);
+//   });
+//
+// Contract
+// - `path` is appended to the base URL's path; the key goes as `Authorization: Bearer` (never
+//   in the URL). Redirects are not followed (a key must not travel to another origin).
+// - ApiResult::kind tells the failures apart for clear messages: unreachable (connection
+//   refused, host not found), timeout, tls (certificate failures), unauthorized (401),
+//   forbidden (403), http (other non-2xx, `message` from the API's {"error": {...}} when there
+//   is one), bad_response (not JSON).
+// - A client whose base URL is empty or not http(s) fails every call at once (kind unreachable,
+//   "no server URL").
+
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QString>
+#include <QUrl>
+#include <QtQml/qqmlregistration.h>
+
+#include <chrono>
+#include <functional>
+
+namespace shoal::gui {
+
+struct ApiResult {
+  enum class Kind { ok, unreachable, timeout, tls, unauthorized, forbidden, http, bad_response };
+  Kind kind = Kind::ok;
+  int status = 0;        ///< HTTP status, 0 without an answer
+  QString message;       ///< for humans, empty when ok
+  QJsonDocument json;    ///< the answer's body (ok)
+  bool ok() const noexcept { return kind == Kind::ok; }
+};
+
+class ApiClient : public QObject {
+  Q_OBJECT
+  QML_ELEMENT
+  Q_PROPERTY(QUrl baseUrl READ baseUrl WRITE setBaseUrl NOTIFY baseUrlChanged)
+  Q_PROPERTY(QString apiKey READ apiKey WRITE setApiKey NOTIFY apiKeyChanged)
+
+public:
+  explicit ApiClient(QObject* parent = nullptr);
+
+  QUrl baseUrl() const { return m_base; }
+  void setBaseUrl(const QUrl& url);
+  QString apiKey() const { return m_key; }
+  void setApiKey(const QString& key);
+  void setTimeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
+
+  using Callback = std::function<void(const ApiResult&)>;
+  /// GET `path` (with its query), JSON expected.
+  void getJson(const QString& path, Callback done);
+
+signals:
+  void baseUrlChanged();
+  void apiKeyChanged();
+
+private:
+  QNetworkAccessManager m_network;
+  QUrl m_base;
+  QString m_key;
+  std::chrono::milliseconds m_timeout{10'000};
+};
+
+}  // namespace shoal::gui

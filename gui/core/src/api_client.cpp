@@ -1,0 +1,83 @@
+#include "shoal/gui/api_client.hpp"
+
+#include <QJsonObject>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+
+namespace shoal::gui {
+
+ApiClient::ApiClient(QObject* parent) : QObject(parent) {
+  m_network.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+}
+
+void ApiClient::setBaseUrl(const QUrl& url) {
+  if (url == m_base) return;
+  m_base = url;
+  emit baseUrlChanged();
+}
+
+void ApiClient::setApiKey(const QString& key) {
+  if (key == m_key) return;
+  m_key = key;
+  emit apiKeyChanged();
+}
+
+void ApiClient::getJson(const QString& path, Callback done) {
+  const QString scheme = m_base.scheme();
+  if (!m_base.isValid() || (scheme != "http" && scheme != "https")) {
+    ApiResult r;
+    r.kind = ApiResult::Kind::unreachable;
+    r.message = tr("no server URL (http:// or https://)");
+    done(r);
+    return;
+  }
+  QString base = m_base.toString(QUrl::StripTrailingSlash);
+  QUrl url(base + path);
+  QNetworkRequest request(url);
+  request.setRawHeader("Accept", "application/json");
+  if (!m_key.isEmpty()) request.setRawHeader("Authorization", "Bearer " + m_key.toUtf8());
+  request.setTransferTimeout(static_cast<int>(m_timeout.count()));
+  QNetworkReply* reply = m_network.get(request);
+  connect(reply, &QNetworkReply::finished, this, [reply, done = std::move(done)] {
+    reply->deleteLater();
+    ApiResult r;
+    r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray body = reply->readAll();
+    const auto error = reply->error();
+    if (r.status == 0) {
+      switch (error) {
+        case QNetworkReply::OperationCanceledError:
+        case QNetworkReply::TimeoutError: r.kind = ApiResult::Kind::timeout; break;
+        case QNetworkReply::SslHandshakeFailedError: r.kind = ApiResult::Kind::tls; break;
+        default: r.kind = ApiResult::Kind::unreachable; break;
+      }
+      r.message = r.kind == ApiResult::Kind::timeout ? tr("the server did not answer in time")
+                                                     : reply->errorString();
+      done(r);
+      return;
+    }
+    if (r.status < 200 || r.status > 299) {
+      r.kind = r.status == 401   ? ApiResult::Kind::unauthorized
+               : r.status == 403 ? ApiResult::Kind::forbidden
+                                 : ApiResult::Kind::http;
+      const QJsonDocument doc = QJsonDocument::fromJson(body);
+      const QString api_message = doc.object().value("error").toObject().value("message").toString();
+      r.message = QStringLiteral("HTTP %1: %2")
+                      .arg(r.status)
+                      .arg(!api_message.isEmpty()               ? api_message
+                           : r.kind == ApiResult::Kind::unauthorized ? tr("the key or login is not valid")
+                                                                     : reply->errorString());
+      done(r);
+      return;
+    }
+    QJsonParseError parse{};
+    r.json = QJsonDocument::fromJson(body, &parse);
+    if (parse.error != QJsonParseError::NoError) {
+      r.kind = ApiResult::Kind::bad_response;
+      r.message = tr("the answer is not JSON: %1").arg(parse.errorString());
+    }
+    done(r);
+  });
+}
+
+}  // namespace shoal::gui

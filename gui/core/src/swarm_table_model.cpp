@@ -1,0 +1,155 @@
+#include "shoal/gui/swarm_table_model.hpp"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QUrlQuery>
+
+namespace shoal::gui {
+
+namespace {
+const char* sort_key(int column) {
+  switch (column) {
+    case SwarmTableModel::InfoHash: return "info_hash";
+    case SwarmTableModel::Leechers: return "leechers";
+    case SwarmTableModel::Completed: return "completed";
+    case SwarmTableModel::Trend: return "peers";  // the server sorts by peers; trend is per page
+    default: return "seeders";
+  }
+}
+}  // namespace
+
+SwarmTableModel::SwarmTableModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void SwarmTableModel::setClient(ApiClient* client) {
+  if (m_client == client) return;
+  m_client = client;
+  emit clientChanged();
+}
+
+void SwarmTableModel::setSortColumn(int column) {
+  if (column == m_sort_column || column < 0 || column >= ColumnCount) return;
+  m_sort_column = column;
+  emit sortChanged();
+}
+
+void SwarmTableModel::setSortOrder(Qt::SortOrder order) {
+  if (order == m_sort_order) return;
+  m_sort_order = order;
+  emit sortChanged();
+}
+
+void SwarmTableModel::setFilter(const QString& filter) {
+  if (filter == m_filter) return;
+  m_filter = filter;
+  emit filterChanged();
+}
+
+void SwarmTableModel::sort(int column, Qt::SortOrder order) {
+  setSortColumn(column);
+  setSortOrder(order);
+  refresh();
+}
+
+void SwarmTableModel::setError(const QString& error) {
+  if (error == m_error) return;
+  m_error = error;
+  emit errorChanged();
+}
+
+int SwarmTableModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int SwarmTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant SwarmTableModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() < 0 || static_cast<std::size_t>(index.row()) >= m_rows.size()) return {};
+  const Row& r = m_rows[static_cast<std::size_t>(index.row())];
+  switch (role) {
+    case InfoHashRole: return r.info_hash;
+    case SeedersRole: return r.seeders;
+    case LeechersRole: return r.leechers;
+    case CompletedRole: return r.completed;
+    case PeersRole: return r.seeders + r.leechers;
+    case TrendRole: return r.trend;
+    case Qt::DisplayRole:
+      switch (index.column()) {
+        case InfoHash: return r.info_hash;
+        case Seeders: return r.seeders;
+        case Leechers: return r.leechers;
+        case Completed: return r.completed;
+        case Trend: return r.trend.isNull() ? QVariant(QStringLiteral("-")) : r.trend;
+        default: return {};
+      }
+    default: return {};
+  }
+}
+
+QVariant SwarmTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+  switch (section) {
+    case InfoHash: return tr("Info-hash");
+    case Seeders: return tr("Seeders");
+    case Leechers: return tr("Leechers");
+    case Completed: return tr("Completed");
+    case Trend: return tr("Trend (1 h)");
+    default: return {};
+  }
+}
+
+QHash<int, QByteArray> SwarmTableModel::roleNames() const {
+  auto names = QAbstractTableModel::roleNames();
+  names.insert(InfoHashRole, "infoHash");
+  names.insert(SeedersRole, "seeders");
+  names.insert(LeechersRole, "leechers");
+  names.insert(CompletedRole, "completed");
+  names.insert(PeersRole, "peers");
+  names.insert(TrendRole, "trend");
+  return names;
+}
+
+void SwarmTableModel::refresh() {
+  if (!m_client) {
+    setError(tr("not connected"));
+    return;
+  }
+  QUrlQuery q;
+  q.addQueryItem("sort", sort_key(m_sort_column));
+  q.addQueryItem("order", m_sort_order == Qt::AscendingOrder ? "asc" : "desc");
+  q.addQueryItem("limit", "500");
+  if (!m_filter.isEmpty()) q.addQueryItem("q", m_filter.trimmed().toLower());
+  const std::uint64_t generation = ++m_generation;
+  m_loading = true;
+  emit loadingChanged();
+  QPointer<SwarmTableModel> self(this);
+  m_client->getJson("/api/v1/swarms?" + q.toString(QUrl::FullyEncoded), [self, generation](const ApiResult& r) {
+    if (!self || generation != self->m_generation) return;  // gone, or a newer request is out
+    self->m_loading = false;
+    emit self->loadingChanged();
+    if (!r.ok()) {
+      self->setError(r.message);
+      return;
+    }
+    self->setError({});
+    std::vector<Row> rows;
+    const QJsonArray swarms = r.json.object().value("swarms").toArray();
+    rows.reserve(static_cast<std::size_t>(swarms.size()));
+    for (const auto& v : swarms) {
+      const QJsonObject o = v.toObject();
+      Row row;
+      row.info_hash = o.value("info_hash").toString();
+      row.seeders = static_cast<std::uint32_t>(o.value("seeders").toInteger());
+      row.leechers = static_cast<std::uint32_t>(o.value("leechers").toInteger());
+      row.completed = static_cast<std::uint32_t>(o.value("completed").toInteger());
+      if (!o.value("trend").isNull()) row.trend = static_cast<int>(o.value("trend").toInteger());
+      rows.push_back(std::move(row));
+    }
+    self->beginResetModel();
+    self->m_rows = std::move(rows);
+    self->m_total = r.json.object().value("total").toInt();
+    self->endResetModel();
+    emit self->rowsChanged();
+  });
+}
+
+}  // namespace shoal::gui
