@@ -10,6 +10,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JOBS=${JOBS:-$(nproc)}
+# ccache keyed on paths relative to the checkout, so a clean clone elsewhere (CI) reuses what an
+# earlier build of the same sources compiled. Debug info then names paths relative to the build.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
 
 PACKAGES=(
   build-essential g++ cmake ninja-build ccache pkg-config git
@@ -20,6 +25,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev
   curl openssl aria2 transmission-cli
   opentracker python3
+  qt6-base-dev qt6-declarative-dev qt6-charts-dev qt6-qpa-plugins
+  qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
+  qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript
+  qml6-module-qtcharts qml6-module-qttest
 )
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }

@@ -462,6 +462,18 @@ bool has_event_for(const std::vector<shoal::peer::Event>& events, EventKind kind
   return false;
 }
 
+// Polls until `events` (which it extends) holds `kind` for `id`. An event comes from an alert, so
+// it can arrive a poll or two after the status it reports is already visible.
+bool wait_for_event(Node& node, std::vector<shoal::peer::Event>& events, EventKind kind,
+                    const shoal::InfoHash& id, std::chrono::seconds timeout = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!has_event_for(events, kind, id) && std::chrono::steady_clock::now() < deadline) {
+    auto evs = node.poll(200ms);
+    events.insert(events.end(), evs.begin(), evs.end());
+  }
+  return has_event_for(events, kind, id);
+}
+
 TEST_F(NodeTest, QueueHoldsSecondDownloadUntilFirstCompletes) {
   const std::string other = make_single_file_torrent(m_dir / "seed", "other", 1024 * 1024 + 5, 9);
   auto other_id = m_seed->add_torrent(torrent_params(other, m_dir / "seed"));
@@ -501,7 +513,7 @@ TEST_F(NodeTest, QueueHoldsSecondDownloadUntilFirstCompletes) {
   events.insert(events.end(), more.begin(), more.end());
   ASSERT_NE(leech->status(*other_id)->state, TorrentState::queued);
   EXPECT_EQ(leech->status(*other_id)->queue_position, 0);
-  EXPECT_TRUE(has_event_for(events, EventKind::resumed, *other_id));
+  EXPECT_TRUE(wait_for_event(*leech, events, EventKind::resumed, *other_id));
   ASSERT_TRUE(leech->add_peer(*other_id, "127.0.0.1", m_seed->listen_port()).has_value());
   wait_until(*leech, [&] {
     m_seed->poll(0ms);
@@ -631,16 +643,16 @@ TEST(NodeQueueTest, ForcedTorrentRunsOutsideTheQueue) {
   EXPECT_EQ(st->state, TorrentState::downloading);  // its check ran, and the queue does not hold it
   EXPECT_FALSE(st->auto_managed);
   EXPECT_FALSE(st->paused);
-  EXPECT_TRUE(has_event_for(events, EventKind::checked, *id2));
+  EXPECT_TRUE(wait_for_event(*node, events, EventKind::checked, *id2));
   // pause + resume keeps it outside the queue.
   ASSERT_TRUE(node->pause(*id2).has_value());
   EXPECT_TRUE(node->status(*id2)->paused);
   ASSERT_TRUE(node->resume(*id2).has_value());
   EXPECT_FALSE(node->status(*id2)->auto_managed);
   EXPECT_FALSE(node->status(*id2)->paused);
-  events = wait_until(*node, [&] { return false; }, 1s);
-  EXPECT_TRUE(has_event_for(events, EventKind::paused, *id2));
-  EXPECT_TRUE(has_event_for(events, EventKind::resumed, *id2));
+  events.clear();
+  EXPECT_TRUE(wait_for_event(*node, events, EventKind::paused, *id2));
+  EXPECT_TRUE(wait_for_event(*node, events, EventKind::resumed, *id2));
 }
 
 TEST_F(NodeTest, MoveStorageKeepsSeedingFromTheNewPath) {
