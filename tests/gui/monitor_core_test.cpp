@@ -1,89 +1,46 @@
 // shoal-monitor's API client and models against a real shoal-tracker on loopback, filled by real
 // announces (QtTest; no GUI needed).
 #include <QCoreApplication>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QProcess>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QtTest>
 
 #include "shoal/gui/api_client.hpp"
+#include "shoal/gui/swarm_history_model.hpp"
 #include "shoal/gui/swarm_table_model.hpp"
+#include "shoal/gui/torrent_details.hpp"
 #include "shoal/gui/totals_history_model.hpp"
+#include "tracker_process.hpp"
 
 using shoal::gui::ApiClient;
 using shoal::gui::ApiResult;
+using shoal::gui::SwarmHistoryModel;
 using shoal::gui::SwarmTableModel;
+using shoal::gui::TorrentDetails;
 using shoal::gui::TotalsHistoryModel;
 
 class MonitorCoreTest : public QObject {
   Q_OBJECT
 
 private:
-  QTemporaryDir m_dir;
-  QProcess m_tracker;
+  TrackerProcess m_tracker;
   QString m_base;
   QString m_token;
-  QNetworkAccessManager m_net;
 
-  QByteArray http(const QString& method, const QString& path, const QByteArray& body = {}) {
-    QNetworkRequest req(QUrl(m_base + path));
-    req.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
-    QNetworkReply* r = method == "POST" ? m_net.post(req, body) : m_net.get(req);
-    QSignalSpy done(r, &QNetworkReply::finished);
-    if (!r->isFinished()) done.wait(10000);
-    const QByteArray out = r->readAll();
-    r->deleteLater();
-    return out;
-  }
-
-  void announce(char c, int port, bool seeder) {
-    QString hash;
-    for (int i = 0; i < 20; ++i) hash += QStringLiteral("%%1").arg(static_cast<int>(c), 2, 16, QLatin1Char('0'));
-    const QString peer_id = QStringLiteral("-SH0001-%1").arg(port, 12, 10, QLatin1Char('0'));
-    const QByteArray r = http("GET", QStringLiteral("/announce?info_hash=%1&peer_id=%2&port=%3&uploaded=0&downloaded=0"
-                                                    "&left=%4&compact=1")
-                                         .arg(hash, peer_id)
-                                         .arg(port)
-                                         .arg(seeder ? 0 : 1000));
-    QVERIFY2(r.contains("interval"), r.constData());
-  }
+  void announce(char c, int port, bool seeder) { QVERIFY(m_tracker.announce(QByteArray(20, c), port, seeder)); }
 
 private slots:
   void initTestCase() {
-    QVERIFY(m_dir.isValid());
-    m_tracker.setProgram(SHOAL_TRACKER_BIN);
-    m_tracker.setArguments({"--data-dir", m_dir.path(), "--udp", "off", "--http", "127.0.0.1:0"});
-    m_tracker.setProcessChannelMode(QProcess::SeparateChannels);
-    m_tracker.start();
-    QVERIFY(m_tracker.waitForStarted(10000));
-    QString password;
-    QByteArray out;
-    for (int i = 0; i < 100 && (m_base.isEmpty() || password.isEmpty()); ++i) {
-      m_tracker.waitForReadyRead(200);
-      out += m_tracker.readAllStandardOutput();
-      for (const QByteArray& line : out.split('\n')) {
-        if (line.startsWith("announce URL: http://")) m_base = QString::fromUtf8(line.mid(14)).remove("/announce").trimmed();
-        if (line.startsWith("initial admin: ")) password = QString::fromUtf8(line.mid(line.indexOf("password: ") + 10)).trimmed();
-      }
-    }
-    QVERIFY2(!m_base.isEmpty() && !password.isEmpty(), out.constData());
-    const QByteArray login = http("POST", "/api/v1/auth/login",
-                                  QJsonDocument(QJsonObject{{"username", "admin"}, {"password", password}}).toJson());
-    m_token = QJsonDocument::fromJson(login).object().value("token").toString();
-    QVERIFY2(!m_token.isEmpty(), login.constData());
+    const QString error = m_tracker.start();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    m_base = m_tracker.base();
+    m_token = m_tracker.token();
     announce('a', 7001, true);
     announce('a', 7002, false);
     announce('a', 7003, false);
     announce('b', 7004, true);
-  }
-
-  void cleanupTestCase() {
-    m_tracker.terminate();
-    m_tracker.waitForFinished(10000);
   }
 
   void swarmTableShowsLiveSwarmsSortedAndFiltered() {
@@ -104,6 +61,11 @@ private slots:
     QCOMPARE(model.data(model.index(0, 0), SwarmTableModel::SeedersRole).toInt(), 1);
     QCOMPARE(model.data(model.index(0, SwarmTableModel::Leechers)).toInt(), 2);
     QCOMPARE(model.headerData(SwarmTableModel::Seeders, Qt::Horizontal).toString(), QStringLiteral("Seeders"));
+    const QVariantMap first = model.get(0);
+    QCOMPARE(first.value("infoHash").toString(), model.data(model.index(0, 0), SwarmTableModel::InfoHashRole).toString());
+    QCOMPARE(first.value("leechers").toInt(), 2);
+    QVERIFY(model.get(2).isEmpty());
+    QVERIFY(model.get(-1).isEmpty());
 
     model.sort(SwarmTableModel::Leechers, Qt::AscendingOrder);  // sort() refreshes
     QVERIFY(rows.wait(10000));
@@ -166,6 +128,80 @@ private slots:
     QVERIFY(model.rowCount() >= 1);
     QCOMPARE(model.data(model.index(model.rowCount() - 1), TotalsHistoryModel::PeersRole).toInt(), 4);
     QVERIFY(model.data(model.index(0), TotalsHistoryModel::TimeRole).toDateTime().isValid());
+  }
+
+  // Runs after totalsHistoryFillsWithinAMinute: the minute sample holding our swarms is taken.
+  void swarmHistoryHasTheSampledCounts() {
+    ApiClient api;
+    api.setBaseUrl(QUrl(m_base));
+    api.setApiKey(m_token);
+    SwarmHistoryModel model;
+    model.setClient(&api);
+    model.setInfoHash(QString(40, 'Z'));  // not hex: refused without a request
+    model.refresh();
+    QVERIFY(!model.error().isEmpty());
+    model.setInfoHash(QStringLiteral("61").repeated(20).toUpper());  // case does not matter
+    QCOMPARE(model.infoHash(), QStringLiteral("61").repeated(20));
+    model.setWindowSeconds(3600);
+    QSignalSpy points(&model, &SwarmHistoryModel::pointsChanged);
+    model.refresh();
+    QVERIFY(points.wait(10000));
+    QCOMPARE(model.error(), QString());
+    QVERIFY(model.rowCount() >= 1);
+    const QModelIndex last = model.index(model.rowCount() - 1);
+    QCOMPARE(model.data(last, SwarmHistoryModel::SeedersRole).toInt(), 1);
+    QCOMPARE(model.data(last, SwarmHistoryModel::LeechersRole).toInt(), 2);
+    const QVariantList series = model.series("leechers");
+    QCOMPARE(series.size(), model.rowCount());
+    QCOMPARE(series.last().toPointF().y(), 2.0);
+    QCOMPARE(static_cast<qint64>(series.last().toPointF().x()),
+             model.data(last, SwarmHistoryModel::TimeRole).toDateTime().toMSecsSinceEpoch());
+    QVERIFY(model.series("bogus").isEmpty());
+  }
+
+  void torrentDetailsFromTheCatalogOrAMagnet() {
+    ApiClient api;
+    api.setBaseUrl(QUrl(m_base));
+    api.setApiKey(m_token);
+    // Not in the catalog: no error, a magnet with this tracker's announce URL.
+    TorrentDetails details;
+    details.setClient(&api);
+    details.setInfoHash(QStringLiteral("62").repeated(20));
+    QSignalSpy changed(&details, &TorrentDetails::changed);
+    details.refresh();
+    QVERIFY(changed.wait(10000));
+    QVERIFY(details.loaded());
+    QVERIFY(!details.inCatalog());
+    QCOMPARE(details.error(), QString());
+    QCOMPARE(details.magnet(), "magnet:?xt=urn:btih:" + QStringLiteral("62").repeated(20) + "&tr=" +
+                                   QString::fromUtf8(QUrl::toPercentEncoding(m_base + "/announce")));
+
+    // In the catalog: found by its info-hash, with name and files.
+    QFile file(QStringLiteral(SHOAL_TESTDATA_DIR "/torrents/base.torrent"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray uploaded = m_tracker.request("POST", "/api/v1/torrents", file.readAll(), "application/x-bittorrent");
+    const QJsonObject torrent = QJsonDocument::fromJson(uploaded).object().value("torrent").toObject();
+    const QString v1 = torrent.value("info_hash_v1").toString();
+    QVERIFY2(v1.size() == 40, uploaded.constData());
+    details.setInfoHash(v1);
+    QVERIFY(!details.loaded());  // a new hash starts empty
+    details.refresh();
+    QVERIFY(changed.wait(10000));
+    QVERIFY(details.inCatalog());
+    QCOMPARE(details.name(), torrent.value("name").toString());
+    QCOMPARE(details.size(), torrent.value("size").toInteger());
+    QCOMPARE(details.files().size(), torrent.value("file_count").toInt());
+    QVERIFY(details.magnet().startsWith("magnet:?xt=urn:btih:" + v1));
+
+    // A server that does not answer is an error, and what was shown stays.
+    ApiClient nowhere;
+    nowhere.setBaseUrl(QUrl("http://127.0.0.1:1"));
+    details.setClient(&nowhere);
+    QSignalSpy error(&details, &TorrentDetails::errorChanged);
+    details.refresh();
+    QVERIFY(error.wait(10000));
+    QVERIFY(!details.error().isEmpty());
+    QVERIFY(details.inCatalog());
   }
 };
 

@@ -5,6 +5,7 @@
 // members only, the caller's passkey in the downloaded .torrent, registration for tracking).
 // The pure helpers (announce_with_passkey, rewrite_torrent_announce) are tested
 // here too.
+#include <cctype>
 #include <signal.h>
 
 #include <gtest/gtest.h>
@@ -217,6 +218,18 @@ TEST(CatalogApiProcess, UploadSearchDetailsDownloadEditDelete) {
   EXPECT_EQ(t.call("GET", "/api/v1/torrents/latest?limit=2&offset=1").js()["torrents"].size(), 1u);
   EXPECT_EQ(t.call("GET", "/api/v1/torrents/99999").status, 404);
   EXPECT_EQ(t.call("GET", "/api/v1/torrents/abc").status, 404);
+  // The details by info-hash (how a swarm view knows a torrent), upper or lower case.
+  const std::string v1 = d["info_hash_v1"].get<std::string>();
+  auto by_hash = t.call("GET", "/api/v1/torrents/" + v1);
+  ASSERT_EQ(by_hash.status, 200) << by_hash.body;
+  EXPECT_EQ(by_hash.js()["torrent"]["id"], id);
+  EXPECT_EQ(by_hash.js()["torrent"]["files"].size(), 2u);
+  std::string upper = v1;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/" + upper).js()["torrent"]["id"], id);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/" + std::string(40, 'f')).status, 404);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/" + std::string(64, 'e')).status, 404);
+  EXPECT_EQ(t.call("GET", "/api/v1/torrents/" + v1.substr(0, 39)).status, 404);
   EXPECT_GE(t.call("GET", "/api/v1/categories").js()["categories"].size(), 10u);
 
   // Junk parameters: 400, never 500; operator text is only words.

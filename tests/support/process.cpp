@@ -382,6 +382,9 @@ std::optional<int> ChildProcess::wait_exit(Duration timeout) {
   auto step = std::chrono::milliseconds(1);
   while (true) {
     if (s.try_reap()) {
+      // Exited is not drained: give the reader what is still in the pipes (bounded, as a
+      // grandchild may hold them open).
+      wait_output_closed(std::chrono::seconds(2));
       std::lock_guard lock(s.reap_mu);
       return s.status;
     }

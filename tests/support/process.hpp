@@ -72,7 +72,9 @@ class ChildProcess {
   bool signal(int signo);
 
   // Waits for the child to exit: its exit code, or -N if signal N ended it; nullopt on timeout
-  // (the child keeps running). Once reaped, returns the same status again at once.
+  // (the child keeps running). Once reaped, returns the same status again at once. After the
+  // exit it also waits (up to 2 s) for the output pipes to close, so output() then holds
+  // everything the child wrote unless a grandchild keeps the pipes open.
   std::optional<int> wait_exit(Duration timeout);
 
   // SIGKILL to the process group, then reap: the status (normally -SIGKILL).
@@ -81,8 +83,8 @@ class ChildProcess {
   // True while the child has not exited (reaps it if it just did).
   bool running();
 
-  // Everything the child wrote so far on a stream (pipes are drained until EOF after exit: after
-  // wait_exit returned, call wait_output_closed() to be sure of having all of it).
+  // Everything the child wrote so far on a stream (pipes are drained until EOF after exit;
+  // wait_exit() waits for that briefly, wait_output_closed() as long as asked).
   std::string output(OutputStream stream = OutputStream::out) const;
   std::vector<std::string> output_lines(OutputStream stream = OutputStream::out) const;
   bool wait_output_closed(Duration timeout);

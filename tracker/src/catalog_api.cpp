@@ -531,14 +531,27 @@ expected<void, std::string> register_catalog_routes(ApiRouter& router, AccountSe
   router.add({"GET", "/api/v1/torrents/{id}", browse,
               "One catalog torrent with its files, magnet link and live swarm numbers", "catalog",
               no_body, 200, "torrent", [c](ApiCall& call) {
-                auto id = call.int_param("id");
-                if (!id) return ApiReply::error(404, "not_found", "no such torrent");
-                const auto announce = private_announce(*c, call, *id);
-                auto reader = c->read();
-                auto t = reader->get(*id);
-                if (!t) return catalog_error(t.error());
-                if (!*t) return ApiReply::error(404, "not_found", "no such torrent");
-                return ApiReply::json(200, {{"torrent", torrent_json(**t, *c, true, magnet_trackers(announce))}});
+                // {id}: the catalog id, or an info-hash (40 hex: v1, 64 hex: v2) as swarm views
+                // know torrents by their hash.
+                std::optional<std::int64_t> id = call.int_param("id");
+                std::optional<InfoHash> by_hash;
+                if (!id) {
+                  const auto param = call.params.find("id");
+                  const std::string text = param == call.params.end() ? std::string() : param->second;
+                  if (auto v1 = Sha1Digest::from_hex(text)) by_hash = InfoHash{*v1, std::nullopt};
+                  else if (auto v2 = Sha256Digest::from_hex(text)) by_hash = InfoHash{std::nullopt, *v2};
+                  else return ApiReply::error(404, "not_found", "no such torrent");
+                }
+                std::optional<CatalogTorrent> found;
+                {
+                  auto reader = c->read();
+                  auto t = by_hash ? reader->find(*by_hash) : reader->get(*id);
+                  if (!t) return catalog_error(t.error());
+                  if (!*t) return ApiReply::error(404, "not_found", "no such torrent");
+                  found = std::move(**t);
+                }
+                const auto announce = private_announce(*c, call, found->id);
+                return ApiReply::json(200, {{"torrent", torrent_json(*found, *c, true, magnet_trackers(announce))}});
               }});
 
   // Feed readers and indexers fetch the links of a feed without headers: a feed key in the URL.

@@ -85,6 +85,16 @@ QVariant SwarmTableModel::data(const QModelIndex& index, int role) const {
   }
 }
 
+QVariantMap SwarmTableModel::get(int row) const {
+  QVariantMap out;
+  if (row < 0 || static_cast<std::size_t>(row) >= m_rows.size()) return out;
+  const QModelIndex at = index(row, 0);
+  const auto names = roleNames();
+  for (auto it = names.begin(); it != names.end(); ++it)
+    if (it.key() > Qt::UserRole) out.insert(QString::fromUtf8(it.value()), data(at, it.key()));
+  return out;
+}
+
 QVariant SwarmTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
   switch (section) {

@@ -1,9 +1,11 @@
 #include "shoal/gui/totals_history_model.hpp"
 
 #include <QJsonArray>
+#include <QJsonObject>
 
 #include <algorithm>
-#include <QJsonObject>
+
+#include "shoal/gui/chart_series.hpp"
 
 namespace shoal::gui {
 
@@ -34,6 +36,21 @@ QVariantMap TotalsHistoryModel::latest() const {
   out.insert("time", p.time);
   for (int i = 0; i < 9; ++i) out.insert(kNames[i], p.values[i]);
   return out;
+}
+
+QVariantList TotalsHistoryModel::series(const QString& name, bool perMinute) const {
+  const auto* found = std::find_if(std::begin(kNames), std::end(kNames), [&](const char* n) { return name == QLatin1String(n); });
+  if (found == std::end(kNames)) return {};
+  const auto field = static_cast<std::size_t>(found - std::begin(kNames));
+  std::vector<QDateTime> times;
+  std::vector<qint64> values;
+  times.reserve(m_points.size());
+  values.reserve(m_points.size());
+  for (const Point& p : m_points) {
+    times.push_back(p.time);
+    values.push_back(p.values[field]);
+  }
+  return xy_series(times, values, perMinute ? m_step : 0);
 }
 
 int TotalsHistoryModel::rowCount(const QModelIndex& parent) const {

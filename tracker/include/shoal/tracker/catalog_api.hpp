@@ -6,6 +6,7 @@
 //   browse  GET    /api/v1/torrents/search?q=&category=&sort=&limit=&offset=&total=       200
 //           GET    /api/v1/torrents/latest?category=&limit=&offset=                       200
 //           GET    /api/v1/torrents/{id}                 (with files and swarm numbers)   200
+//                  {id}: the catalog id, or an info-hash (v1: 40 hex, v2: 64 hex)
 //           GET    /api/v1/torrents/{id}/download        the .torrent file                200
 //           GET    /api/v1/categories                                                     200
 //   write   POST   /api/v1/torrents      a .torrent (Content-Type application/x-bittorrent,

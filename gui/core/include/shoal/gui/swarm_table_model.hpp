@@ -16,6 +16,7 @@
 #include <QPointer>
 #include <QString>
 #include <QVariant>
+#include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
 #include <cstdint>
@@ -64,6 +65,8 @@ public:
 
   /// Fetches the first page (up to 500 rows) with the current sort and filter.
   Q_INVOKABLE void refresh();
+  /// One row as a map of its roles (infoHash, seeders, ...); empty when `row` is out of range.
+  Q_INVOKABLE QVariantMap get(int row) const;
 
 signals:
   void clientChanged();

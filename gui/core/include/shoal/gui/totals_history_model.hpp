@@ -7,10 +7,13 @@
 //   TotalsHistoryModel { client: api; windowSeconds: 3600 }   // then refresh()
 //
 // `latest` holds the newest point as a map (for the totals cards); `step` the server's step.
+// series(name, perMinute) gives one field as chart points (chart_series.hpp): the gauges as they
+// are, the request counters (announcesUdp, ...) as requests per minute whatever the step.
 
 #include <QAbstractListModel>
 #include <QDateTime>
 #include <QPointer>
+#include <QVariantList>
 #include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
@@ -27,6 +30,7 @@ class TotalsHistoryModel : public QAbstractListModel {
   Q_PROPERTY(shoal::gui::ApiClient* client READ client WRITE setClient NOTIFY clientChanged)
   Q_PROPERTY(int windowSeconds READ windowSeconds WRITE setWindowSeconds NOTIFY windowChanged)
   Q_PROPERTY(int step READ step NOTIFY pointsChanged)
+  Q_PROPERTY(int count READ rowCount NOTIFY pointsChanged)
   Q_PROPERTY(QVariantMap latest READ latest NOTIFY pointsChanged)
   Q_PROPERTY(QString error READ error NOTIFY errorChanged)
 
@@ -51,6 +55,9 @@ public:
   QHash<int, QByteArray> roleNames() const override;
 
   Q_INVOKABLE void refresh();
+  /// One field (a role name: "peers", "announcesUdp", ...) as chart points; empty for an
+  /// unknown name. perMinute divides counters by the step in minutes.
+  Q_INVOKABLE QVariantList series(const QString& name, bool perMinute = false) const;
 
 signals:
   void clientChanged();

@@ -1,0 +1,114 @@
+#include "shoal/gui/swarm_history_model.hpp"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+#include <algorithm>
+
+#include "shoal/gui/chart_series.hpp"
+
+namespace shoal::gui {
+
+namespace {
+constexpr const char* kNames[3] = {"seeders", "leechers", "completed"};
+}  // namespace
+
+SwarmHistoryModel::SwarmHistoryModel(QObject* parent) : QAbstractListModel(parent) {}
+
+void SwarmHistoryModel::setClient(ApiClient* client) {
+  if (m_client == client) return;
+  m_client = client;
+  ++m_generation;
+  emit clientChanged();
+}
+
+void SwarmHistoryModel::setInfoHash(const QString& hash) {
+  const QString lower = hash.trimmed().toLower();
+  if (lower == m_info_hash) return;
+  m_info_hash = lower;
+  ++m_generation;
+  clear();
+  emit infoHashChanged();
+}
+
+void SwarmHistoryModel::setWindowSeconds(int seconds) {
+  seconds = std::clamp(seconds, 60, 30 * 86400);
+  if (seconds == m_window) return;
+  m_window = seconds;
+  ++m_generation;
+  emit windowChanged();
+}
+
+void SwarmHistoryModel::setError(const QString& error) {
+  if (error == m_error) return;
+  m_error = error;
+  emit errorChanged();
+}
+
+void SwarmHistoryModel::clear() {
+  if (m_points.empty()) return;
+  beginResetModel();
+  m_points.clear();
+  endResetModel();
+  emit pointsChanged();
+}
+
+int SwarmHistoryModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(m_points.size());
+}
+
+QVariant SwarmHistoryModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() < 0 || static_cast<std::size_t>(index.row()) >= m_points.size()) return {};
+  const Point& p = m_points[static_cast<std::size_t>(index.row())];
+  if (role == TimeRole) return p.time;
+  if (role >= SeedersRole && role <= CompletedRole) return p.values[role - SeedersRole];
+  return {};
+}
+
+QHash<int, QByteArray> SwarmHistoryModel::roleNames() const {
+  return {{TimeRole, "time"}, {SeedersRole, "seeders"}, {LeechersRole, "leechers"}, {CompletedRole, "completed"}};
+}
+
+QVariantList SwarmHistoryModel::series(const QString& name) const {
+  const auto* found = std::find_if(std::begin(kNames), std::end(kNames), [&](const char* n) { return name == QLatin1String(n); });
+  if (found == std::end(kNames)) return {};
+  const auto field = static_cast<std::size_t>(found - std::begin(kNames));
+  std::vector<QDateTime> times;
+  std::vector<qint64> values;
+  for (const Point& p : m_points) {
+    times.push_back(p.time);
+    values.push_back(p.values[field]);
+  }
+  return xy_series(times, values);
+}
+
+void SwarmHistoryModel::refresh() {
+  static const QRegularExpression hex40(QStringLiteral("^[0-9a-f]{40}$"));
+  if (!m_client) return setError(tr("not connected"));
+  if (!hex40.match(m_info_hash).hasMatch()) return setError(tr("an info-hash is 40 hex characters"));
+  const std::uint64_t generation = ++m_generation;
+  QPointer<SwarmHistoryModel> self(this);
+  m_client->getJson(QStringLiteral("/api/v1/history/swarms/%1?window=%2").arg(m_info_hash).arg(m_window),
+                    [self, generation](const ApiResult& r) {
+                      if (!self || generation != self->m_generation) return;
+                      self->setError(r.ok() ? QString() : r.message);
+                      if (!r.ok()) return;
+                      std::vector<Point> points;
+                      const QJsonObject doc = r.json.object();
+                      for (const auto& v : doc.value("points").toArray()) {
+                        const QJsonObject o = v.toObject();
+                        Point p;
+                        p.time = QDateTime::fromSecsSinceEpoch(o.value("t").toInteger(), Qt::UTC);
+                        for (int i = 0; i < 3; ++i) p.values[i] = o.value(QLatin1String(kNames[i])).toInteger();
+                        points.push_back(p);
+                      }
+                      self->beginResetModel();
+                      self->m_points = std::move(points);
+                      self->m_step = doc.value("step").toInt(60);
+                      self->endResetModel();
+                      emit self->pointsChanged();
+                    });
+}
+
+}  // namespace shoal::gui

@@ -1,0 +1,179 @@
+// The monitor's whole window content: the connection bar, then Overview and Swarms (with a
+// swarm's detail page). Polls the visible page every 5 s; while the server fails, waits longer
+// each time (up to a minute) and says why. All requests are asynchronous with timeouts
+// (ApiClient), so a slow server never freezes the window.
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Shoal.Monitor
+
+Pane {
+    id: view
+    padding: 0
+    property bool dark: false
+    property alias api: api
+    property alias currentTab: tabs.currentIndex
+    readonly property alias overview: overview
+    readonly property alias swarms: swarmsPage
+    readonly property alias swarmStack: swarmStack
+    property alias chartWindow: overview.windowSeconds
+    property bool openFirstSwarm: false   // showPage("swarm"): open the first row once loaded
+    readonly property int basePollMs: 5000
+    property int pollMs: basePollMs
+    readonly property string error: {
+        const page = tabs.currentIndex === 0 ? overview : swarmStack.currentItem
+        return page && page.error !== undefined ? page.error : ""
+    }
+
+    ApiClient { id: api }
+
+    // Light and dark palettes (Fusion style; children inherit them).
+    palette.window: dark ? "#1f2124" : "#f4f4f5"
+    palette.windowText: dark ? "#e6e6e8" : "#1d1d20"
+    palette.base: dark ? "#26282c" : "#ffffff"
+    palette.alternateBase: dark ? "#2c2f33" : "#ececef"
+    palette.text: dark ? "#e6e6e8" : "#1d1d20"
+    palette.button: dark ? "#33363b" : "#e8e8eb"
+    palette.buttonText: dark ? "#e6e6e8" : "#1d1d20"
+    palette.brightText: "#ffffff"
+    palette.highlight: dark ? "#3d7bd9" : "#2f6fd0"
+    palette.highlightedText: "#ffffff"
+    palette.mid: dark ? "#44474c" : "#b9bbc0"
+    palette.dark: dark ? "#15161a" : "#9a9ca1"
+    palette.light: dark ? "#505359" : "#ffffff"
+    palette.midlight: dark ? "#3b3e43" : "#dcdde0"
+    palette.shadow: "#000000"
+    palette.toolTipBase: dark ? "#33363b" : "#ffffdc"
+    palette.toolTipText: dark ? "#e6e6e8" : "#1d1d20"
+
+    function connectTo(url, key) {
+        urlField.text = url
+        keyField.text = key
+        api.baseUrl = url
+        api.apiKey = key
+        pollMs = basePollMs
+        refreshVisible()
+        poll.restart()
+    }
+    function showPage(name) {
+        tabs.currentIndex = name === "overview" ? 0 : 1
+        openFirstSwarm = name === "swarm"
+        if (openFirstSwarm) openSwarmAt(0)
+    }
+    function openSwarmAt(row) {
+        const r = swarmsPage.model.get(row)
+        if (r.infoHash === undefined) return false
+        openFirstSwarm = false
+        swarmsPage.openSwarm(r.infoHash, r.seeders, r.leechers, r.completed)
+        return true
+    }
+    Connections {
+        target: swarmsPage.model
+        function onRowsChanged() { if (view.openFirstSwarm) view.openSwarmAt(0) }
+    }
+    function refreshVisible() {
+        if (tabs.currentIndex === 0) overview.refresh()
+        else if (swarmStack.currentItem) swarmStack.currentItem.refresh()
+    }
+    onErrorChanged: pollMs = error === "" ? basePollMs : Math.min(pollMs * 2, 60000)
+
+    Timer {
+        id: poll
+        interval: view.pollMs
+        repeat: true
+        running: api.baseUrl.toString() !== ""
+        onTriggered: view.refreshVisible()
+    }
+
+    Shortcut { sequence: "Ctrl+1"; onActivated: tabs.currentIndex = 0 }
+    Shortcut { sequence: "Ctrl+2"; onActivated: tabs.currentIndex = 1 }
+    Shortcut { sequences: [StandardKey.Refresh, "Ctrl+R"]; onActivated: view.refreshVisible() }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        ToolBar {
+            Layout.fillWidth: true
+            RowLayout {
+                anchors.fill: parent
+                anchors.leftMargin: 8
+                anchors.rightMargin: 8
+                TextField {
+                    id: urlField
+                    objectName: "urlField"
+                    placeholderText: qsTr("Tracker URL, e.g. http://tracker:6969")
+                    Layout.fillWidth: true
+                    Accessible.name: qsTr("Tracker URL")
+                    onAccepted: keyField.forceActiveFocus()
+                }
+                TextField {
+                    id: keyField
+                    objectName: "keyField"
+                    placeholderText: qsTr("API key or session token")
+                    echoMode: TextInput.Password
+                    Layout.preferredWidth: 260
+                    Accessible.name: qsTr("API key")
+                    onAccepted: connectButton.clicked()
+                }
+                Button {
+                    id: connectButton
+                    objectName: "connectButton"
+                    text: qsTr("Connect")
+                    onClicked: view.connectTo(urlField.text.trim(), keyField.text.trim())
+                }
+                Switch {
+                    objectName: "darkSwitch"
+                    text: qsTr("Dark")
+                    checked: view.dark
+                    onToggled: view.dark = checked
+                }
+            }
+        }
+        Label {
+            objectName: "errorLabel"
+            visible: view.error !== ""
+            text: view.error + (view.pollMs > view.basePollMs ? qsTr("  (retrying in %1 s)").arg(Math.round(view.pollMs / 1000)) : "")
+            textFormat: Text.PlainText
+            color: "#d0453a"
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
+            Layout.margins: 8
+        }
+        TabBar {
+            id: tabs
+            Layout.fillWidth: true
+            TabButton { text: qsTr("Overview") }
+            TabButton { text: qsTr("Swarms") }
+            onCurrentIndexChanged: view.refreshVisible()
+        }
+        StackLayout {
+            currentIndex: tabs.currentIndex
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            OverviewPage { id: overview; client: api; dark: view.dark }
+            StackView {
+                id: swarmStack
+                initialItem: SwarmsPage {
+                    id: swarmsPage
+                    client: api
+                    onOpenSwarm: (infoHash, seeders, leechers, completed) => {
+                        const page = detailComponent.createObject(null, {
+                            infoHash: infoHash, seeders: seeders, leechers: leechers, completed: completed })
+                        swarmStack.push(page, {}, StackView.Immediate)
+                        page.forceActiveFocus()
+                    }
+                }
+            }
+        }
+    }
+
+    Component {
+        id: detailComponent
+        SwarmDetailPage {
+            client: api
+            dark: view.dark
+            onBack: { swarmStack.pop(StackView.Immediate); swarmsPage.list.forceActiveFocus() }
+        }
+    }
+}

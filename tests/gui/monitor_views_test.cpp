@@ -1,0 +1,73 @@
+// The monitor's QML views with live data: a quick_test_main runner (tests in qml/tst_*.qml) under
+// a QApplication (QtCharts needs one), on the offscreen platform, against a real shoal-tracker
+// filled by real announces and a catalog upload. The QML side sees `trackerUrl`, `apiKey`,
+// `catalogHash`, `catalogName` and `swarmCount` as context properties.
+#include <QApplication>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QQmlContext>
+#include <QQmlEngine>
+#include <QQuickStyle>
+#include <QtQml/qqmlextensionplugin.h>
+#include <QtQuickTest>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "tracker_process.hpp"
+
+Q_IMPORT_QML_PLUGIN(Shoal_MonitorPlugin)
+Q_IMPORT_QML_PLUGIN(Shoal_Monitor_ViewsPlugin)
+
+class Setup : public QObject {
+  Q_OBJECT
+
+public slots:
+  void applicationAvailable() {
+    const QString error = m_tracker.start();
+    if (!error.isEmpty()) fail(error);
+    // Two swarms by announces: 'a' with a seeder and two leechers, 'b' with a seeder; and a
+    // catalog torrent with a seeder.
+    bool ok = m_tracker.announce(QByteArray(20, 'a'), 7001, true) && m_tracker.announce(QByteArray(20, 'a'), 7002, false) &&
+              m_tracker.announce(QByteArray(20, 'a'), 7003, false) && m_tracker.announce(QByteArray(20, 'b'), 7004, true);
+    if (!ok) fail("announce refused by " + m_tracker.base());
+    QFile file(QStringLiteral(SHOAL_TESTDATA_DIR "/torrents/base.torrent"));
+    if (!file.open(QIODevice::ReadOnly)) fail("no base.torrent");
+    const QByteArray uploaded = m_tracker.request("POST", "/api/v1/torrents", file.readAll(), "application/x-bittorrent");
+    const QJsonObject torrent = QJsonDocument::fromJson(uploaded).object().value("torrent").toObject();
+    m_catalog_hash = torrent.value("info_hash_v1").toString();
+    m_catalog_name = torrent.value("name").toString();
+    if (m_catalog_hash.size() != 40) fail("upload failed: " + QString::fromUtf8(uploaded));
+    if (!m_tracker.announce(QByteArray::fromHex(m_catalog_hash.toLatin1()), 7005, true)) fail("announce refused");
+  }
+
+  void qmlEngineAvailable(QQmlEngine* engine) {
+    engine->addImportPath(QStringLiteral("qrc:/"));
+    QQmlContext* context = engine->rootContext();
+    context->setContextProperty("trackerUrl", m_tracker.base());
+    context->setContextProperty("apiKey", m_tracker.token());
+    context->setContextProperty("catalogHash", m_catalog_hash);
+    context->setContextProperty("catalogName", m_catalog_name);
+    context->setContextProperty("swarmCount", 3);
+  }
+
+private:
+  [[noreturn]] static void fail(const QString& why) {
+    std::fprintf(stderr, "monitor_views_test setup: %s\n", qPrintable(why));
+    std::exit(1);
+  }
+
+  TrackerProcess m_tracker;
+  QString m_catalog_hash;
+  QString m_catalog_name;
+};
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QQuickStyle::setStyle(QStringLiteral("Fusion"));
+  Setup setup;
+  return quick_test_main_with_setup(argc, argv, "monitor_views", QUICK_TEST_SOURCE_DIR, &setup);
+}
+
+#include "monitor_views_test.moc"

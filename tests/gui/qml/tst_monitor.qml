@@ -1,0 +1,127 @@
+// The monitor's views against a live shoal-tracker (see monitor_views_test.cpp for the data):
+// the Overview's totals and charts, the Swarms table sorted and filtered by clicks and typing,
+// a swarm's detail page opened from the keyboard, errors shown and the theme switched.
+import QtQuick
+import QtQuick.Controls
+import QtCharts
+import QtTest
+import Shoal.Monitor.Views
+
+Item {
+    id: root
+    width: 1100
+    height: 760
+
+    MonitorView { id: view; anchors.fill: parent }
+
+    TestCase {
+        name: "MonitorViews"
+        when: windowShown
+
+        function cardValue(parent, name) {
+            return findChild(findChild(parent, name), "value").text
+        }
+
+        function initTestCase() {
+            view.connectTo(trackerUrl, apiKey)
+        }
+
+        // The tracker samples once a minute: the first sample with our peers shows in the cards
+        // and the charts (the view polls every 5 s).
+        function test_1_overview_shows_totals_and_charts() {
+            compare(view.currentTab, 0)
+            tryVerify(() => view.overview.totals.latest.peers === 5, 80000, "a sample with 5 peers")
+            compare(cardValue(view.overview, "torrentsCard"), "3")
+            compare(cardValue(view.overview, "peersCard"), "5")
+            compare(cardValue(view.overview, "seedersCard"), "3")
+            compare(cardValue(view.overview, "leechersCard"), "2")
+            verify(findChild(view.overview, "peersChart").pointCount >= 3)
+            verify(findChild(view.overview, "announceChart").pointCount >= 2)
+            // Another window refetches: still the same latest point.
+            const box = findChild(view.overview, "windowBox")
+            box.currentIndex = box.indexOfValue(86400)
+            box.activated(box.currentIndex)
+            compare(view.overview.totals.windowSeconds, 86400)
+            tryVerify(() => view.overview.totals.latest.peers === 5, 10000)
+        }
+
+        function test_2_swarms_sort_and_filter() {
+            keyClick(Qt.Key_2, Qt.ControlModifier)
+            compare(view.currentTab, 1)
+            const page = view.swarms
+            tryVerify(() => page.list.count === swarmCount, 10000, "every swarm listed")
+            // Sort by leechers: a click sorts descending, another ascending.
+            const heading = findChild(page, "heading2")
+            mouseClick(heading)
+            tryVerify(() => page.model.sortColumn === 2 && page.model.get(0).leechers === 2, 10000)
+            compare(page.model.get(0).infoHash, "61".repeat(20))
+            verify(heading.text.indexOf("▼") > 0)
+            mouseClick(heading)
+            tryVerify(() => page.model.sortOrder === Qt.AscendingOrder && page.model.get(0).leechers === 0, 10000)
+            // Typing a prefix filters on the server.
+            const filter = findChild(page, "filterField")
+            mouseClick(filter)
+            keyClick(Qt.Key_6)
+            keyClick(Qt.Key_2)
+            tryVerify(() => page.list.count === 1, 10000, "one swarm with prefix 62")
+            compare(page.model.get(0).infoHash, "62".repeat(20))
+            // A prefix nothing has: an empty list, not an error.
+            keyClick(Qt.Key_F)
+            tryVerify(() => page.list.count === 0, 10000)
+            compare(view.error, "")
+            filter.text = ""
+            tryVerify(() => page.list.count === swarmCount, 10000)
+        }
+
+        function test_3_detail_page_from_the_keyboard() {
+            const page = view.swarms
+            let row = -1
+            for (let i = 0; i < page.model.rowCount(); ++i)
+                if (page.model.get(i).infoHash === catalogHash) row = i
+            verify(row >= 0, "the catalog torrent's swarm is listed")
+            page.list.forceActiveFocus()
+            page.list.currentIndex = row
+            keyClick(Qt.Key_Return)
+            tryVerify(() => view.swarmStack.depth === 2, 5000, "detail page pushed")
+            const detail = view.swarmStack.currentItem
+            compare(detail.infoHash, catalogHash)
+            tryVerify(() => detail.details.inCatalog, 10000, "catalog entry loaded")
+            compare(findChild(detail, "titleLabel").text, catalogName)
+            compare(findChild(detail, "nameLabel").text, catalogName)
+            verify(findChild(detail, "magnetField").text.startsWith("magnet:?xt=urn:btih:" + catalogHash))
+            compare(cardValue(detail, "seedersCard"), "1")
+            // The minute sample (taken during test 1) is on the chart.
+            tryVerify(() => detail.history.count >= 1, 10000, "history points")
+            verify(findChild(detail, "swarmChart").pointCount >= 2)
+            // Esc goes back to the list, which keeps the focus.
+            keyClick(Qt.Key_Escape)
+            compare(view.swarmStack.depth, 1)
+        }
+
+        function test_4_a_wrong_key_is_shown_and_polling_backs_off() {
+            view.connectTo(trackerUrl, "sk_" + "1".repeat(64))
+            tryVerify(() => view.error.indexOf("401") >= 0, 10000, "401 shown")
+            const label = findChild(view, "errorLabel")
+            verify(label.visible)
+            verify(view.pollMs > view.basePollMs)
+            compare(view.swarms.list.count, swarmCount)  // what was shown stays
+            view.connectTo(trackerUrl, apiKey)
+            tryVerify(() => view.error === "", 10000)
+            compare(view.pollMs, view.basePollMs)
+            verify(!label.visible)
+        }
+
+        function test_5_dark_theme() {
+            const light = String(view.palette.window)   // a string: the property itself is a live reference
+            const toggle = findChild(view, "darkSwitch")
+            mouseClick(toggle)
+            verify(view.dark)
+            verify(String(view.palette.window) !== light)
+            verify(view.palette.window.hslLightness < 0.3)
+            compare(findChild(view.overview, "peersChart").theme, ChartView.ChartThemeDark)
+            mouseClick(toggle)
+            verify(!view.dark)
+            compare(String(view.palette.window), light)
+        }
+    }
+}
