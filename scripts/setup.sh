@@ -28,7 +28,7 @@ PACKAGES=(
   qt6-base-dev qt6-declarative-dev qt6-charts-dev qt6-qpa-plugins
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript
-  qml6-module-qtcharts qml6-module-qttest
+  qml6-module-qtcharts qml6-module-qttest qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel
 )
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }

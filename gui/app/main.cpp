@@ -7,11 +7,14 @@
 //   shoal-monitor --url http://tracker:6969         connect at start (the key, if any, from the
 //                                                   SHOAL_MONITOR_API_KEY environment variable:
 //                                                   never on the command line, where `ps` shows it)
+//   shoal-monitor --peer-url http://127.0.0.1:9091  a shoal-peer node for Transfers (its key from
+//                                                   SHOAL_MONITOR_PEER_KEY)
 //   shoal-monitor --check                           load every view and exit: 0 when they load
 //   shoal-monitor --url U --page swarms --dark --screenshot out.png [--wait 4] [--size 1280x800]
 //                                                   render a page offscreen into a PNG and exit
 //                                                   (pages: overview, swarms, swarm = the first
-//                                                   swarm's detail page; docs/images/ come from it)
+//                                                   swarm's detail page, users, transfers;
+//                                                   scripts/monitor-screenshots.sh uses it)
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QQmlApplicationEngine>
@@ -36,13 +39,15 @@ int main(int argc, char** argv) {
   cli.addHelpOption();
   const QCommandLineOption check("check", "Load every view, then exit (0 when they load).");
   const QCommandLineOption url("url", "Connect to this server at start.", "url");
+  const QCommandLineOption peer_url("peer-url", "Connect the Transfers view to this shoal-peer node.", "url");
   const QCommandLineOption dark("dark", "Start with the dark theme.");
-  const QCommandLineOption page("page", "Start on a page: overview, swarms, swarm.", "page", "overview");
+  const QCommandLineOption page("page", "Start on a page: overview, swarms, swarm, users, transfers.", "page",
+                                "overview");
   const QCommandLineOption window("window", "Chart window in seconds.", "seconds");
   const QCommandLineOption shot("screenshot", "Render the window into this PNG file, then exit.", "file");
   const QCommandLineOption wait("wait", "Seconds to wait for data before the screenshot.", "seconds", "4");
   const QCommandLineOption size("size", "Window size, WIDTHxHEIGHT.", "size");
-  cli.addOptions({check, url, dark, page, window, shot, wait, size});
+  cli.addOptions({check, url, peer_url, dark, page, window, shot, wait, size});
   cli.process(app);
 
   QQmlApplicationEngine engine;
@@ -69,13 +74,19 @@ int main(int argc, char** argv) {
   if (cli.isSet(dark)) monitor->setProperty("dark", true);
   if (cli.isSet(window)) monitor->setProperty("chartWindow", cli.value(window).toInt());
   const QString start_page = cli.value(page);
-  if (start_page != "overview" && start_page != "swarms" && start_page != "swarm") {
-    std::fprintf(stderr, "shoal-monitor: --page is overview, swarms or swarm\n");
+  if (!QStringList{"overview", "swarms", "swarm", "users", "transfers"}.contains(start_page)) {
+    std::fprintf(stderr, "shoal-monitor: --page is overview, swarms, swarm, users or transfers\n");
     return 2;
   }
   if (cli.isSet(url)) {
     QMetaObject::invokeMethod(monitor, "connectTo", Q_ARG(QVariant, cli.value(url)),
                               Q_ARG(QVariant, qEnvironmentVariable("SHOAL_MONITOR_API_KEY")));
+  }
+  if (cli.isSet(peer_url)) {
+    QObject* transfers = monitor->property("transfers").value<QObject*>();
+    if (transfers)
+      QMetaObject::invokeMethod(transfers, "connectTo", Q_ARG(QVariant, cli.value(peer_url)),
+                                Q_ARG(QVariant, qEnvironmentVariable("SHOAL_MONITOR_PEER_KEY")));
   }
   QMetaObject::invokeMethod(monitor, "showPage", Q_ARG(QVariant, start_page));
 

@@ -16,14 +16,15 @@ Pane {
     readonly property alias overview: overview
     readonly property alias swarms: swarmsPage
     readonly property alias swarmStack: swarmStack
+    readonly property alias users: usersPage
+    readonly property alias transfers: transfersPage
     property alias chartWindow: overview.windowSeconds
     property bool openFirstSwarm: false   // showPage("swarm"): open the first row once loaded
     readonly property int basePollMs: 5000
     property int pollMs: basePollMs
-    readonly property string error: {
-        const page = tabs.currentIndex === 0 ? overview : swarmStack.currentItem
-        return page && page.error !== undefined ? page.error : ""
-    }
+    function pageAt(index) { return [overview, swarmStack.currentItem, usersPage, transfersPage][index] }
+    readonly property var currentPage: pageAt(tabs.currentIndex)
+    readonly property string error: currentPage && currentPage.error !== undefined ? currentPage.error : ""
 
     ApiClient { id: api }
 
@@ -56,7 +57,7 @@ Pane {
         poll.restart()
     }
     function showPage(name) {
-        tabs.currentIndex = name === "overview" ? 0 : 1
+        tabs.currentIndex = ({ overview: 0, swarms: 1, swarm: 1, users: 2, transfers: 3 })[name] ?? 0
         openFirstSwarm = name === "swarm"
         if (openFirstSwarm) openSwarmAt(0)
     }
@@ -72,8 +73,8 @@ Pane {
         function onRowsChanged() { if (view.openFirstSwarm) view.openSwarmAt(0) }
     }
     function refreshVisible() {
-        if (tabs.currentIndex === 0) overview.refresh()
-        else if (swarmStack.currentItem) swarmStack.currentItem.refresh()
+        const page = pageAt(tabs.currentIndex)   // not currentPage: it may not be re-evaluated yet
+        if (page) page.refresh()
     }
     onErrorChanged: pollMs = error === "" ? basePollMs : Math.min(pollMs * 2, 60000)
 
@@ -81,12 +82,14 @@ Pane {
         id: poll
         interval: view.pollMs
         repeat: true
-        running: api.baseUrl.toString() !== ""
+        running: api.baseUrl.toString() !== "" || transfersPage.client.baseUrl.toString() !== ""
         onTriggered: view.refreshVisible()
     }
 
     Shortcut { sequence: "Ctrl+1"; onActivated: tabs.currentIndex = 0 }
     Shortcut { sequence: "Ctrl+2"; onActivated: tabs.currentIndex = 1 }
+    Shortcut { sequence: "Ctrl+3"; onActivated: tabs.currentIndex = 2 }
+    Shortcut { sequence: "Ctrl+4"; onActivated: tabs.currentIndex = 3 }
     Shortcut { sequences: [StandardKey.Refresh, "Ctrl+R"]; onActivated: view.refreshVisible() }
 
     ColumnLayout {
@@ -145,6 +148,8 @@ Pane {
             Layout.fillWidth: true
             TabButton { text: qsTr("Overview") }
             TabButton { text: qsTr("Swarms") }
+            TabButton { text: qsTr("Users") }
+            TabButton { text: qsTr("Transfers") }
             onCurrentIndexChanged: view.refreshVisible()
         }
         StackLayout {
@@ -165,6 +170,8 @@ Pane {
                     }
                 }
             }
+            UsersPage { id: usersPage; client: api }
+            TransfersPage { id: transfersPage; dark: view.dark }
         }
     }
 

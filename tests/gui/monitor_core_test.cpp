@@ -12,6 +12,9 @@
 #include "shoal/gui/swarm_table_model.hpp"
 #include "shoal/gui/torrent_details.hpp"
 #include "shoal/gui/totals_history_model.hpp"
+#include "shoal/gui/transfers_model.hpp"
+#include "shoal/gui/users_model.hpp"
+#include "peer_process.hpp"
 #include "tracker_process.hpp"
 
 using shoal::gui::ApiClient;
@@ -20,6 +23,8 @@ using shoal::gui::SwarmHistoryModel;
 using shoal::gui::SwarmTableModel;
 using shoal::gui::TorrentDetails;
 using shoal::gui::TotalsHistoryModel;
+using shoal::gui::TransfersModel;
+using shoal::gui::UsersModel;
 
 class MonitorCoreTest : public QObject {
   Q_OBJECT
@@ -202,6 +207,141 @@ private slots:
     QVERIFY(error.wait(10000));
     QVERIFY(!details.error().isEmpty());
     QVERIFY(details.inCatalog());
+  }
+
+  void usersListedAndChangedByAnAdmin() {
+    // A tracker where admins invite, and a second account made with an invite.
+    TrackerProcess tracker;
+    const QString started = tracker.start("[accounts]\nregistration = \"invite\"\n");
+    QVERIFY2(started.isEmpty(), qPrintable(started));
+    const QString invite = QJsonDocument::fromJson(tracker.request("POST", "/api/v1/admin/invites"))
+                               .object().value("invite").toString();
+    QVERIFY(!invite.isEmpty());
+    const QByteArray reg = tracker.request(
+        "POST", "/api/v1/auth/register",
+        QJsonDocument(QJsonObject{{"username", "bob"}, {"password", "correct horse battery staple"}, {"invite", invite}})
+            .toJson());
+    QVERIFY2(reg.contains("\"bob\""), reg.constData());
+
+    ApiClient api;
+    api.setBaseUrl(QUrl(tracker.base()));
+    api.setApiKey(tracker.token());
+    UsersModel users;
+    users.setClient(&api);
+    QSignalSpy rows(&users, &UsersModel::rowsChanged);
+    users.refresh();
+    QVERIFY(rows.wait(10000));
+    QCOMPARE(users.error(), QString());
+    QCOMPARE(users.rowCount(), 2);
+    int bob = -1, admin = -1;
+    for (int i = 0; i < users.rowCount(); ++i) {
+      const QString name = users.data(users.index(i), UsersModel::UsernameRole).toString();
+      if (name == "bob") bob = i;
+      if (name == "admin") admin = i;
+    }
+    QVERIFY(bob >= 0 && admin >= 0);
+    const qint64 bob_id = users.data(users.index(bob), UsersModel::UserIdRole).toLongLong();
+    const qint64 admin_id = users.data(users.index(admin), UsersModel::UserIdRole).toLongLong();
+    QCOMPARE(users.data(users.index(bob), UsersModel::RoleRole).toString(), QStringLiteral("user"));
+    QVERIFY(users.data(users.index(bob), UsersModel::EnabledRole).toBool());
+    QVERIFY(!users.data(users.index(bob), UsersModel::LastLoginAtRole).isValid());  // never signed in
+
+    // The only admin cannot be demoted: refused, the row stays.
+    QSignalSpy done(&users, &UsersModel::changeDone);
+    users.setRole(admin_id, "user");
+    QVERIFY(done.wait(10000));
+    QCOMPARE(done.last().at(0).toBool(), false);
+    QVERIFY2(done.last().at(1).toString().contains("409"), qPrintable(done.last().at(1).toString()));
+    QCOMPARE(users.data(users.index(admin), UsersModel::RoleRole).toString(), QStringLiteral("admin"));
+
+    users.setEnabled(bob_id, false);
+    QVERIFY(done.wait(10000));
+    QCOMPARE(done.last().at(0).toBool(), true);
+    QVERIFY(!users.data(users.index(bob), UsersModel::EnabledRole).toBool());
+    users.setRole(bob_id, "admin");
+    QVERIFY(done.wait(10000));
+    QCOMPARE(users.data(users.index(bob), UsersModel::RoleRole).toString(), QStringLiteral("admin"));
+    // The server has it, not just this model.
+    const QJsonObject stored = QJsonDocument::fromJson(tracker.request("GET", QStringLiteral("/api/v1/admin/users/%1").arg(bob_id)))
+                                   .object().value("user").toObject();
+    QCOMPARE(stored.value("role").toString(), QStringLiteral("admin"));
+    QCOMPARE(stored.value("enabled").toBool(), false);
+
+    // A search narrows the list.
+    users.setQuery("bo");
+    users.refresh();
+    QVERIFY(rows.wait(10000));
+    QCOMPARE(users.rowCount(), 1);
+  }
+
+  void transfersFollowAPeerNodeByDeltaSync() {
+    PeerProcess peer;
+    const QString error = peer.start();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    ApiClient api;
+    api.setBaseUrl(QUrl(peer.base()));
+    api.setApiKey(peer.key());
+    TransfersModel transfers;
+    transfers.setClient(&api);
+    QSignalSpy synced(&transfers, &TransfersModel::synced);
+    QSignalSpy done(&transfers, &TransfersModel::actionDone);
+    transfers.refresh();
+    QVERIFY(synced.wait(10000));
+    QCOMPARE(transfers.error(), QString());
+    QCOMPARE(transfers.rowCount(), 0);
+    const qint64 first_revision = transfers.revision();
+
+    // Bad input fails here, without a request.
+    transfers.addMagnet("not a magnet");
+    QCOMPARE(done.count(), 1);
+    QCOMPARE(done.last().at(0).toBool(), false);
+    transfers.addTorrentFile(QUrl::fromLocalFile(peer.dir() + "/missing.torrent"));
+    QCOMPARE(done.count(), 2);
+    QCOMPARE(done.last().at(0).toBool(), false);
+
+    const QString id = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
+    transfers.addMagnet("magnet:?xt=urn:btih:" + id + "&dn=hello.world", /*paused=*/true);
+    QVERIFY(done.wait(10000));
+    QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
+    QTRY_COMPARE_WITH_TIMEOUT(transfers.rowOf(id), 0, 10000);  // the action's refresh syncs
+    QVERIFY(transfers.revision() > first_revision);
+    QCOMPARE(transfers.get(0).value("name").toString(), QStringLiteral("hello.world"));
+    QVERIFY(transfers.get(0).value("paused").toBool());
+
+    // A .torrent file from disk.
+    transfers.addTorrentFile(QUrl::fromLocalFile(QStringLiteral(SHOAL_TESTDATA_DIR "/torrents/base.torrent")));
+    QVERIFY(done.wait(10000));
+    QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
+    QTRY_COMPARE_WITH_TIMEOUT(transfers.rowCount(), 2, 10000);
+
+    // Resume: the row changes in place (a delta, not a reset).
+    QSignalSpy reset(&transfers, &QAbstractItemModel::modelReset);
+    QSignalSpy changed(&transfers, &QAbstractItemModel::dataChanged);
+    transfers.resume(id);
+    QVERIFY(done.wait(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(!transfers.get(transfers.rowOf(id)).value("paused").toBool(), 10000);
+    QVERIFY(changed.count() >= 1);
+    QCOMPARE(reset.count(), 0);
+
+    // Remove: gone by the delta's "removed".
+    transfers.remove(id, false);
+    QVERIFY(done.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(transfers.rowOf(id), -1, 10000);
+    QCOMPARE(transfers.rowCount(), 1);
+    QCOMPARE(reset.count(), 0);
+    QVERIFY(transfers.speedSeries("download").size() >= 3);  // one sample per sync
+    QVERIFY(transfers.speedSeries("sideways").isEmpty());
+
+    // A wrong key: an error, the rows stay.
+    ApiClient wrong;
+    wrong.setBaseUrl(QUrl(peer.base()));
+    wrong.setApiKey("sk_" + QString(64, '1'));
+    transfers.setClient(&wrong);
+    QSignalSpy err(&transfers, &TransfersModel::errorChanged);
+    transfers.refresh();
+    QVERIFY(err.wait(10000));
+    QVERIFY2(transfers.error().contains("401"), qPrintable(transfers.error()));
+    QCOMPARE(transfers.rowCount(), 1);
   }
 };
 

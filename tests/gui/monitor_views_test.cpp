@@ -1,7 +1,8 @@
 // The monitor's QML views with live data: a quick_test_main runner (tests in qml/tst_*.qml) under
 // a QApplication (QtCharts needs one), on the offscreen platform, against a real shoal-tracker
-// filled by real announces and a catalog upload. The QML side sees `trackerUrl`, `apiKey`,
-// `catalogHash`, `catalogName` and `swarmCount` as context properties.
+// filled by real announces, a catalog upload and a second account, and a real shoal-peer node.
+// The QML side sees `trackerUrl`, `apiKey`, `catalogHash`, `catalogName`, `swarmCount`, `peerUrl`
+// and `peerKey` as context properties.
 #include <QApplication>
 #include <QFile>
 #include <QJsonDocument>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "peer_process.hpp"
 #include "tracker_process.hpp"
 
 Q_IMPORT_QML_PLUGIN(Shoal_MonitorPlugin)
@@ -25,8 +27,17 @@ class Setup : public QObject {
 
 public slots:
   void applicationAvailable() {
-    const QString error = m_tracker.start();
+    const QString error = m_tracker.start("[accounts]\nregistration = \"invite\"\n");
     if (!error.isEmpty()) fail(error);
+    const QString invite = QJsonDocument::fromJson(m_tracker.request("POST", "/api/v1/admin/invites"))
+                               .object().value("invite").toString();
+    const QByteArray reg = m_tracker.request(
+        "POST", "/api/v1/auth/register",
+        QJsonDocument(QJsonObject{{"username", "bob"}, {"password", "correct horse battery staple"}, {"invite", invite}})
+            .toJson());
+    if (!reg.contains("\"bob\"")) fail("registration failed: " + QString::fromUtf8(reg));
+    const QString peer_error = m_peer.start();
+    if (!peer_error.isEmpty()) fail(peer_error);
     // Two swarms by announces: 'a' with a seeder and two leechers, 'b' with a seeder; and a
     // catalog torrent with a seeder.
     bool ok = m_tracker.announce(QByteArray(20, 'a'), 7001, true) && m_tracker.announce(QByteArray(20, 'a'), 7002, false) &&
@@ -50,6 +61,8 @@ public slots:
     context->setContextProperty("catalogHash", m_catalog_hash);
     context->setContextProperty("catalogName", m_catalog_name);
     context->setContextProperty("swarmCount", 3);
+    context->setContextProperty("peerUrl", m_peer.base());
+    context->setContextProperty("peerKey", m_peer.key());
   }
 
 private:
@@ -59,6 +72,7 @@ private:
   }
 
   TrackerProcess m_tracker;
+  PeerProcess m_peer;
   QString m_catalog_hash;
   QString m_catalog_name;
 };

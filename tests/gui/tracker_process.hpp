@@ -11,6 +11,7 @@
 // Header-only on purpose: it is test support shared by two test binaries.
 
 #include <QByteArray>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -31,11 +32,18 @@ public:
     }
   }
 
-  /// Starts the tracker and signs the initial admin in; an error text, or empty.
-  QString start() {
+  /// Starts the tracker (with `config` as its TOML configuration file when given) and signs the
+  /// initial admin in; an error text, or empty.
+  QString start(const QByteArray& config = {}) {
     if (!m_dir.isValid()) return QStringLiteral("no temporary directory");
+    QStringList args{"--data-dir", m_dir.path(), "--udp", "off", "--http", "127.0.0.1:0"};
+    if (!config.isEmpty()) {
+      QFile f(m_dir.filePath("tracker.toml"));
+      if (!f.open(QIODevice::WriteOnly) || f.write(config) != config.size()) return QStringLiteral("cannot write tracker.toml");
+      args << "--config" << f.fileName();
+    }
     m_process.setProgram(QStringLiteral(SHOAL_TRACKER_BIN));
-    m_process.setArguments({"--data-dir", m_dir.path(), "--udp", "off", "--http", "127.0.0.1:0"});
+    m_process.setArguments(args);
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
     m_process.start();
     if (!m_process.waitForStarted(10000)) return QStringLiteral("shoal-tracker did not start");

@@ -22,7 +22,18 @@ void ApiClient::setApiKey(const QString& key) {
   emit apiKeyChanged();
 }
 
-void ApiClient::getJson(const QString& path, Callback done) {
+void ApiClient::getJson(const QString& path, Callback done) { sendJson("GET", path, {}, std::move(done)); }
+
+void ApiClient::sendJson(const QByteArray& method, const QString& path, const QJsonDocument& body, Callback done) {
+  if (method == "GET" || body.isNull()) {
+    send(method, path, {}, {}, std::move(done));
+    return;
+  }
+  send(method, path, body.toJson(QJsonDocument::Compact), QByteArrayLiteral("application/json"), std::move(done));
+}
+
+void ApiClient::send(const QByteArray& method, const QString& path, const QByteArray& body,
+                     const QByteArray& contentType, Callback done) {
   const QString scheme = m_base.scheme();
   if (!m_base.isValid() || (scheme != "http" && scheme != "https")) {
     ApiResult r;
@@ -37,12 +48,18 @@ void ApiClient::getJson(const QString& path, Callback done) {
   request.setRawHeader("Accept", "application/json");
   if (!m_key.isEmpty()) request.setRawHeader("Authorization", "Bearer " + m_key.toUtf8());
   request.setTransferTimeout(static_cast<int>(m_timeout.count()));
-  QNetworkReply* reply = m_network.get(request);
+  QNetworkReply* reply = nullptr;
+  if (method == "GET") {
+    reply = m_network.get(request);
+  } else {
+    if (!contentType.isEmpty()) request.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
+    reply = m_network.sendCustomRequest(request, method, body);
+  }
   connect(reply, &QNetworkReply::finished, this, [reply, done = std::move(done)] {
     reply->deleteLater();
     ApiResult r;
     r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray body = reply->readAll();
+    const QByteArray bytes = reply->readAll();
     const auto error = reply->error();
     if (r.status == 0) {
       switch (error) {
@@ -60,7 +77,7 @@ void ApiClient::getJson(const QString& path, Callback done) {
       r.kind = r.status == 401   ? ApiResult::Kind::unauthorized
                : r.status == 403 ? ApiResult::Kind::forbidden
                                  : ApiResult::Kind::http;
-      const QJsonDocument doc = QJsonDocument::fromJson(body);
+      const QJsonDocument doc = QJsonDocument::fromJson(bytes);
       const QString api_message = doc.object().value("error").toObject().value("message").toString();
       r.message = QStringLiteral("HTTP %1: %2")
                       .arg(r.status)
@@ -70,8 +87,12 @@ void ApiClient::getJson(const QString& path, Callback done) {
       done(r);
       return;
     }
+    if (bytes.trimmed().isEmpty()) {  // 204 and the like
+      done(r);
+      return;
+    }
     QJsonParseError parse{};
-    r.json = QJsonDocument::fromJson(body, &parse);
+    r.json = QJsonDocument::fromJson(bytes, &parse);
     if (parse.error != QJsonParseError::NoError) {
       r.kind = ApiResult::Kind::bad_response;
       r.message = tr("the answer is not JSON: %1").arg(parse.errorString());

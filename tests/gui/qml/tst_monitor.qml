@@ -123,5 +123,66 @@ Item {
             verify(!view.dark)
             compare(String(view.palette.window), light)
         }
+
+        function test_6_users_page_changes_an_account() {
+            keyClick(Qt.Key_3, Qt.ControlModifier)
+            compare(view.currentTab, 2)
+            const page = view.users
+            tryVerify(() => page.list.count === 2, 10000, "admin and bob listed")
+            let bobRow = null, adminRow = null
+            for (let i = 0; i < page.list.count; ++i) {
+                const item = page.list.itemAtIndex(i)
+                if (item.username === "bob") bobRow = item
+                if (item.username === "admin") adminRow = item
+            }
+            verify(bobRow && adminRow)
+            const toggle = findChild(bobRow, "enabledSwitch_bob")
+            verify(toggle.checked)
+            mouseClick(toggle)
+            tryVerify(() => page.lastMessage === "Saved" && !bobRow.enabled, 10000, "bob disabled on the server")
+            verify(!toggle.checked)
+            // The last admin cannot be demoted: the tracker's refusal shows, the box goes back.
+            const box = findChild(adminRow, "roleBox_admin")
+            box.currentIndex = 0
+            box.activated(0)
+            tryVerify(() => page.lastMessage.indexOf("409") >= 0, 10000, "409 shown")
+            compare(box.currentIndex, 1)
+            compare(adminRow.role, "admin")
+        }
+
+        function test_7_transfers_page_drives_a_peer_node() {
+            keyClick(Qt.Key_4, Qt.ControlModifier)
+            compare(view.currentTab, 3)
+            const page = view.transfers
+            page.connectTo(peerUrl, peerKey)
+            tryVerify(() => page.model.revision > 0, 10000, "first sync")
+            compare(page.list.count, 0)
+            const input = findChild(page, "magnetInput")
+            mouseClick(input)
+            input.text = "magnet:?xt=urn:btih:" + "0123456789abcdef".repeat(2) + "01234567&dn=from.the.monitor"
+            keyClick(Qt.Key_Return)
+            tryVerify(() => page.list.count === 1, 10000, "the magnet was added")
+            compare(input.text, "")
+            tryVerify(() => page.list.itemAtIndex(0) !== null, 5000, "the row is drawn")
+            const row = page.list.itemAtIndex(0)
+            tryCompare(row, "name", "from.the.monitor", 10000)
+            verify(!row.paused)
+            mouseClick(findChild(row, "pauseButton"))
+            tryVerify(() => page.list.itemAtIndex(0).paused, 10000, "paused by the button")
+            // Space toggles, from the keyboard.
+            page.list.forceActiveFocus()
+            page.list.currentIndex = 0
+            keyClick(Qt.Key_Space)
+            tryVerify(() => !page.list.itemAtIndex(0).paused, 10000, "resumed by Space")
+            // Bad input is told, nothing added.
+            input.text = "not a magnet"
+            mouseClick(input)
+            keyClick(Qt.Key_Return)
+            tryVerify(() => page.lastMessage !== "", 5000)
+            compare(page.list.count, 1)
+            mouseClick(findChild(page.list.itemAtIndex(0), "removeButton"))
+            tryVerify(() => page.list.count === 0, 10000, "removed")
+            verify(findChild(page, "speedChart").pointCount >= 2)
+        }
     }
 }

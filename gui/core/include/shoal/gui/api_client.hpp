@@ -21,6 +21,8 @@
 //   is one), bad_response (not JSON).
 // - A client whose base URL is empty or not http(s) fails every call at once (kind unreachable,
 //   "no server URL").
+// - The callback runs once per call, on the client's thread, never before the call returns
+//   except for that refusal.
 
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -61,6 +63,12 @@ public:
   using Callback = std::function<void(const ApiResult&)>;
   /// GET `path` (with its query), JSON expected.
   void getJson(const QString& path, Callback done);
+  /// `method` (POST, PUT, PATCH, DELETE) on `path` with `body` as JSON (none when null); the
+  /// answer as for getJson (an empty 2xx body, e.g. 204, is ok with a null document).
+  void sendJson(const QByteArray& method, const QString& path, const QJsonDocument& body, Callback done);
+  /// `method` on `path` with raw `body` of `contentType` (a .torrent upload).
+  void send(const QByteArray& method, const QString& path, const QByteArray& body, const QByteArray& contentType,
+            Callback done);
 
 signals:
   void baseUrlChanged();
