@@ -27,6 +27,21 @@ Pane {
     readonly property string error: currentPage && currentPage.error !== undefined ? currentPage.error : ""
 
     ApiClient { id: api }
+    ConnectionStore { id: saved }
+    property alias savedConnections: saved
+
+    // Opens a saved connection: a tracker in the main bar, a peer node in Transfers.
+    function openSaved(row) {
+        const c = saved.get(row)
+        if (c.url === undefined) return
+        if (c.kind === "peer") {
+            transfersPage.connectTo(c.url, c.key)
+            tabs.currentIndex = 3
+        } else {
+            connectTo(c.url, c.key)
+            if (!c.hasKey) keyField.forceActiveFocus()
+        }
+    }
 
     // Light and dark palettes (Fusion style; children inherit them).
     palette.window: dark ? "#1f2124" : "#f4f4f5"
@@ -119,6 +134,22 @@ Pane {
                     Accessible.name: qsTr("API key")
                     onAccepted: connectButton.clicked()
                 }
+                ComboBox {
+                    id: savedBox
+                    objectName: "savedBox"
+                    model: saved
+                    textRole: "display"
+                    displayText: qsTr("Saved…")
+                    Layout.preferredWidth: 150
+                    enabled: saved.count > 0
+                    Accessible.name: qsTr("Saved connections")
+                    onActivated: index => view.openSaved(index)
+                }
+                Button {
+                    objectName: "saveButton"
+                    text: qsTr("Save")
+                    onClicked: saveDialog.open()
+                }
                 Button {
                     id: connectButton
                     objectName: "connectButton"
@@ -172,6 +203,47 @@ Pane {
             }
             UsersPage { id: usersPage; client: api }
             TransfersPage { id: transfersPage; dark: view.dark }
+        }
+    }
+
+    Dialog {
+        id: saveDialog
+        objectName: "saveDialog"
+        title: qsTr("Save this connection")
+        modal: true
+        anchors.centerIn: parent
+        standardButtons: Dialog.Save | Dialog.Cancel
+        property string message: ""
+        onAboutToShow: {
+            message = ""
+            kindBox.currentIndex = tabs.currentIndex === 3 ? 1 : 0
+            nameField.text = ""
+            rememberBox.checked = false
+            nameField.forceActiveFocus()
+        }
+        onAccepted: {
+            const peer = kindBox.currentIndex === 1
+            const ok = saved.save(nameField.text, peer ? "peer" : "tracker",
+                                  peer ? transfersPage.client.baseUrl.toString() : api.baseUrl.toString(),
+                                  peer ? transfersPage.client.apiKey : api.apiKey, rememberBox.checked)
+            if (!ok) { message = saved.error; open() }
+        }
+        ColumnLayout {
+            anchors.fill: parent
+            TextField { id: nameField; objectName: "saveName"; placeholderText: qsTr("Name"); Layout.fillWidth: true }
+            ComboBox { id: kindBox; model: [qsTr("this tracker"), qsTr("this peer node (Transfers)")]; Layout.fillWidth: true }
+            CheckBox {
+                id: rememberBox
+                objectName: "rememberKey"
+                text: qsTr("Remember the key on this computer")
+            }
+            Label {
+                text: qsTr("Without it you type the key each time. With it the key is kept in a file only\nyour account can read (%1).").arg(saved.path)
+                textFormat: Text.PlainText
+                opacity: 0.75
+                font.pixelSize: Qt.application.font.pixelSize * 0.9
+            }
+            Label { visible: saveDialog.message !== ""; text: saveDialog.message; textFormat: Text.PlainText; color: "#d0453a" }
         }
     }
 

@@ -5,9 +5,11 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include "shoal/gui/api_client.hpp"
+#include "shoal/gui/connection_store.hpp"
 #include "shoal/gui/swarm_history_model.hpp"
 #include "shoal/gui/swarm_table_model.hpp"
 #include "shoal/gui/torrent_details.hpp"
@@ -19,6 +21,7 @@
 
 using shoal::gui::ApiClient;
 using shoal::gui::ApiResult;
+using shoal::gui::ConnectionStore;
 using shoal::gui::SwarmHistoryModel;
 using shoal::gui::SwarmTableModel;
 using shoal::gui::TorrentDetails;
@@ -342,6 +345,71 @@ private slots:
     QVERIFY(err.wait(10000));
     QVERIFY2(transfers.error().contains("401"), qPrintable(transfers.error()));
     QCOMPARE(transfers.rowCount(), 1);
+  }
+
+  void connectionStoreKeepsKeysOnlyWithConsent() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath("sub/connections.json");
+    {
+      ConnectionStore store;
+      store.setPath(path);
+      QCOMPARE(store.rowCount(), 0);
+      QVERIFY(store.save("home", "tracker", "http://tracker.example:6969/", "sk_secret1", false));
+      QVERIFY(store.save("seedbox", "peer", "https://seedbox.example:9091", "sk_secret2", true));
+      // Refused: nothing changes.
+      QVERIFY(!store.save("", "tracker", "http://x", "", false));
+      QVERIFY(!store.error().isEmpty());
+      QVERIFY(!store.save("bad", "tracker", "ftp://x", "", false));
+      QVERIFY(!store.save("bad", "tracker", "http://", "", false));
+      QVERIFY(!store.save("bad", "mirror", "http://x", "", false));
+      QCOMPARE(store.rowCount(), 2);
+      QCOMPARE(store.get(0).value("url").toString(), QStringLiteral("http://tracker.example:6969"));
+      QCOMPARE(store.get(0).value("hasKey").toBool(), false);
+      QCOMPARE(store.get(1).value("key").toString(), QStringLiteral("sk_secret2"));
+    }
+    // On disk: owner-only, and the key saved without consent is nowhere in it.
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    QVERIFY(!bytes.contains("sk_secret1"));
+    QVERIFY(bytes.contains("sk_secret2"));
+    QCOMPARE(file.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
+                                   QFileDevice::WriteOther),
+             QFileDevice::Permissions());
+    file.close();
+    {
+      ConnectionStore store;
+      store.setPath(path);  // reloads
+      QCOMPARE(store.rowCount(), 2);
+      QCOMPARE(store.get(store.indexOf("seedbox")).value("kind").toString(), QStringLiteral("peer"));
+      // Saved again under the same name: replaced, and the key dropped when not remembered.
+      QVERIFY(store.save("seedbox", "peer", "https://seedbox.example:9092", "sk_secret2", false));
+      QCOMPARE(store.rowCount(), 2);
+      QCOMPARE(store.get(1).value("hasKey").toBool(), false);
+      QVERIFY(store.remove("home"));
+      QVERIFY(!store.remove("home"));
+      QCOMPARE(store.rowCount(), 1);
+    }
+    {
+      ConnectionStore store;
+      store.setPath(path);
+      QCOMPARE(store.rowCount(), 1);
+      QCOMPARE(store.get(0).value("url").toString(), QStringLiteral("https://seedbox.example:9092"));
+    }
+    // A damaged file is reported and left as it is until the next save.
+    {
+      QFile damaged(path);
+      QVERIFY(damaged.open(QIODevice::WriteOnly | QIODevice::Truncate));
+      damaged.write("{not json");
+    }
+    ConnectionStore store;
+    store.setPath(path);
+    QCOMPARE(store.rowCount(), 0);
+    QVERIFY(store.error().contains("not valid JSON"));
+    QFile again(path);
+    QVERIFY(again.open(QIODevice::ReadOnly));
+    QCOMPARE(again.readAll(), QByteArray("{not json"));
   }
 };
 

@@ -10,6 +10,7 @@
 #include <QQmlContext>
 #include <QQmlEngine>
 #include <QQuickStyle>
+#include <QTemporaryDir>
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtQuickTest>
 
@@ -78,6 +79,9 @@ private:
 };
 
 int main(int argc, char** argv) {
+  // Saved connections go to a throw-away config folder, not the user's.
+  QTemporaryDir config;
+  qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
   QApplication app(argc, argv);
   QQuickStyle::setStyle(QStringLiteral("Fusion"));
   Setup setup;

@@ -184,5 +184,34 @@ Item {
             tryVerify(() => page.list.count === 0, 10000, "removed")
             verify(findChild(page, "speedChart").pointCount >= 2)
         }
+
+        function test_8_saved_connections() {
+            const store = view.savedConnections
+            compare(store.count, 0)
+            keyClick(Qt.Key_1, Qt.ControlModifier)   // on a tracker page the dialog saves the tracker
+            view.connectTo(trackerUrl, apiKey)
+            const dialog = findChild(view, "saveDialog")
+            mouseClick(findChild(view, "saveButton"))
+            tryVerify(() => dialog.opened, 5000)
+            findChild(dialog, "saveName").text = "test tracker"
+            dialog.accept()
+            tryVerify(() => store.count === 1, 5000)
+            compare(store.get(0).url, trackerUrl)
+            compare(store.get(0).kind, "tracker")
+            verify(!store.get(0).hasKey)               // not remembered without consent
+            // With consent, the key is kept and a later pick connects with it.
+            mouseClick(findChild(view, "saveButton"))
+            tryVerify(() => dialog.opened, 5000)
+            findChild(dialog, "saveName").text = "test tracker"
+            findChild(dialog, "rememberKey").checked = true
+            dialog.accept()
+            tryVerify(() => store.get(0).hasKey, 5000)
+            compare(store.count, 1)
+            view.connectTo("http://127.0.0.1:1", "")
+            tryVerify(() => view.error !== "", 10000)
+            view.openSaved(0)
+            tryVerify(() => view.error === "" && view.overview.totals.latest.peers === 5, 15000)
+            compare(findChild(view, "urlField").text, trackerUrl)
+        }
     }
 }

@@ -1,0 +1,77 @@
+#pragma once
+// ConnectionStore: the monitor's saved connections — trackers and shoal-peer nodes, each a name,
+// a kind ("tracker" or "peer"), a URL and, only when the user asked for it, the API key.
+//
+//   ConnectionStore { id: saved }                  // loads <config dir>/shoal-monitor/connections.json
+//   saved.save("home", "tracker", "http://t:6969", key, /*rememberKey=*/false)
+//   saved.get(0)                                   // {name, kind, url, key, hasKey}
+//
+// Contract
+// - The file is written whole and atomically (QSaveFile), readable by its owner only (0600), and
+//   a key is written only for a connection saved with rememberKey = true (the UI asks); without
+//   it the entry has no key at all. The key is in that owner-only file, not in an OS keychain.
+// - save() refuses (false, `error` says why) an empty name, a kind other than tracker/peer, or a
+//   URL that is not http(s)://host; a name saved again replaces the entry. Nothing changes on a
+//   refusal or when the file cannot be written.
+// - A file that is not valid JSON is left alone (`error` says so) and the list starts empty; the
+//   first save() then replaces it.
+// - `path` may be set (tests, portable installs) before use; setting it reloads.
+
+#include <QAbstractListModel>
+#include <QString>
+#include <QVariantMap>
+#include <QtQml/qqmlregistration.h>
+
+#include <vector>
+
+namespace shoal::gui {
+
+class ConnectionStore : public QAbstractListModel {
+  Q_OBJECT
+  QML_ELEMENT
+  Q_PROPERTY(QString path READ path WRITE setPath NOTIFY pathChanged)
+  Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
+  Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+
+public:
+  enum Role { NameRole = Qt::UserRole + 1, KindRole, UrlRole, HasKeyRole };
+
+  explicit ConnectionStore(QObject* parent = nullptr);
+
+  QString path() const { return m_path; }
+  void setPath(const QString& path);
+  QString error() const { return m_error; }
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role) const override;
+  QHash<int, QByteArray> roleNames() const override;
+
+  Q_INVOKABLE bool save(const QString& name, const QString& kind, const QString& url, const QString& key,
+                        bool rememberKey);
+  Q_INVOKABLE bool remove(const QString& name);
+  /// {name, kind, url, key, hasKey} of a row; empty when out of range.
+  Q_INVOKABLE QVariantMap get(int row) const;
+  Q_INVOKABLE int indexOf(const QString& name) const;
+
+  /// The default file: <QStandardPaths::AppConfigLocation>/connections.json.
+  static QString defaultPath();
+
+signals:
+  void pathChanged();
+  void countChanged();
+  void errorChanged();
+
+private:
+  struct Entry {
+    QString name, kind, url, key;
+  };
+  void load();
+  bool write(const std::vector<Entry>& entries);
+  void setError(const QString& error);
+
+  QString m_path;
+  std::vector<Entry> m_entries;
+  QString m_error;
+};
+
+}  // namespace shoal::gui
