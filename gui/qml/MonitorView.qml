@@ -195,7 +195,8 @@ Pane {
                     client: api
                     onOpenSwarm: (infoHash, seeders, leechers, completed) => {
                         const page = detailComponent.createObject(null, {
-                            infoHash: infoHash, seeders: seeders, leechers: leechers, completed: completed })
+                            infoHash: infoHash, seeders: seeders, leechers: leechers, completed: completed,
+                            windowSeconds: overview.windowSeconds })
                         swarmStack.push(page, {}, StackView.Immediate)
                         page.forceActiveFocus()
                     }

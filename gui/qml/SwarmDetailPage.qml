@@ -1,5 +1,6 @@
-// One swarm: its counts, seeders/leechers over a window, the catalog entry when the tracker's
-// catalog has it, and the magnet link. Esc or Back returns to the list.
+// One swarm: its counts, seeders/leechers over a window, its peers (address, client, progress,
+// last announce), the catalog entry when the tracker's catalog has it, and the magnet link.
+// Esc or Back returns to the list.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -15,12 +16,14 @@ Page {
     property int completed
     readonly property alias history: history
     readonly property alias details: details
+    readonly property alias peers: peers
+    property alias windowSeconds: windowBox.seconds
     readonly property string error: history.error !== "" ? history.error : details.error
     signal back()
     title: details.name !== "" ? details.name : qsTr("Swarm")
 
-    function refresh() { history.refresh(); if (!details.loaded) details.refresh() }
-    Component.onCompleted: { history.refresh(); details.refresh() }
+    function refresh() { history.refresh(); peers.refresh(); if (!details.loaded) details.refresh() }
+    Component.onCompleted: { history.refresh(); details.refresh(); peers.refresh() }
     Keys.onEscapePressed: page.back()
 
     SwarmHistoryModel {
@@ -35,6 +38,7 @@ Page {
         }
     }
     TorrentDetails { id: details; client: page.client; infoHash: page.infoHash }
+    SwarmPeersModel { id: peers; client: page.client; infoHash: page.infoHash }
 
     function formatSize(bytes) {
         if (bytes < 0) return "—"
@@ -109,6 +113,48 @@ Page {
                 Layout.fillWidth: true
                 Layout.preferredHeight: 280
                 Layout.leftMargin: 12; Layout.rightMargin: 12
+            }
+            GroupBox {
+                objectName: "peersBox"
+                title: peers.total > peers.count ? qsTr("Peers (%1 of %2)").arg(peers.count).arg(peers.total)
+                                                 : qsTr("Peers (%1)").arg(peers.count)
+                Layout.fillWidth: true
+                Layout.leftMargin: 12; Layout.rightMargin: 12
+                Column {
+                    width: parent.width
+                    Row {
+                        Label { text: qsTr("Address"); font.bold: true; width: 260 }
+                        Label { text: qsTr("Client"); font.bold: true; width: 220 }
+                        Label { text: qsTr("Progress"); font.bold: true; width: 170 }
+                        Label { text: qsTr("Last announce"); font.bold: true; width: 160 }
+                    }
+                    Repeater {
+                        model: peers
+                        delegate: Row {
+                            required property string address
+                            required property int port
+                            required property bool seeder
+                            required property string clientName
+                            required property var progress
+                            required property var lastAnnounce
+                            Label {
+                                width: 260
+                                text: (address.indexOf(":") >= 0 ? "[" + address + "]" : address) + ":" + port
+                                font.family: "monospace"
+                                elide: Text.ElideRight
+                            }
+                            Label { width: 220; text: clientName !== "" ? clientName : "—"; textFormat: Text.PlainText; elide: Text.ElideRight }
+                            Row {
+                                width: 170
+                                spacing: 6
+                                ProgressBar { width: 100; value: progress === null || progress === undefined ? 0 : progress; anchors.verticalCenter: parent.verticalCenter }
+                                Label { text: progress === null || progress === undefined ? "?" : (seeder ? qsTr("seed") : Math.round(progress * 100) + "%") }
+                            }
+                            Label { width: 160; text: Qt.formatDateTime(lastAnnounce, "yyyy-MM-dd hh:mm:ss") }
+                        }
+                    }
+                    Label { visible: peers.count === 0; text: qsTr("No peers right now"); opacity: 0.7 }
+                }
             }
             GroupBox {
                 objectName: "catalogBox"

@@ -11,6 +11,7 @@
 #include "shoal/gui/api_client.hpp"
 #include "shoal/gui/connection_store.hpp"
 #include "shoal/gui/swarm_history_model.hpp"
+#include "shoal/gui/swarm_peers_model.hpp"
 #include "shoal/gui/swarm_table_model.hpp"
 #include "shoal/gui/torrent_details.hpp"
 #include "shoal/gui/totals_history_model.hpp"
@@ -23,6 +24,7 @@ using shoal::gui::ApiClient;
 using shoal::gui::ApiResult;
 using shoal::gui::ConnectionStore;
 using shoal::gui::SwarmHistoryModel;
+using shoal::gui::SwarmPeersModel;
 using shoal::gui::SwarmTableModel;
 using shoal::gui::TorrentDetails;
 using shoal::gui::TotalsHistoryModel;
@@ -165,6 +167,34 @@ private slots:
     QCOMPARE(static_cast<qint64>(series.last().toPointF().x()),
              model.data(last, SwarmHistoryModel::TimeRole).toDateTime().toMSecsSinceEpoch());
     QVERIFY(model.series("bogus").isEmpty());
+  }
+
+  void swarmPeersWithClientsAndProgress() {
+    ApiClient api;
+    api.setBaseUrl(QUrl(m_base));
+    api.setApiKey(m_token);
+    SwarmPeersModel peers;
+    peers.setClient(&api);
+    peers.setInfoHash("not a hash");
+    peers.refresh();
+    QVERIFY(!peers.error().isEmpty());
+    peers.setInfoHash(QStringLiteral("61").repeated(20));
+    QSignalSpy rows(&peers, &SwarmPeersModel::rowsChanged);
+    peers.refresh();
+    QVERIFY(rows.wait(10000));
+    QCOMPARE(peers.error(), QString());
+    QCOMPARE(peers.rowCount(), 3);
+    QCOMPARE(peers.total(), 3);
+    const QModelIndex first = peers.index(0);
+    QVERIFY(peers.data(first, SwarmPeersModel::SeederRole).toBool());  // seeders first
+    QCOMPARE(peers.data(first, SwarmPeersModel::PortRole).toInt(), 7001);
+    QCOMPARE(peers.data(first, SwarmPeersModel::AddressRole).toString(), QStringLiteral("127.0.0.1"));
+    QCOMPARE(peers.data(first, SwarmPeersModel::ClientNameRole).toString(), QStringLiteral("Shoal 0.0.0.1"));
+    QCOMPARE(peers.data(first, SwarmPeersModel::ProgressRole).toDouble(), 1.0);
+    const QModelIndex leecher = peers.index(1);
+    QVERIFY(!peers.data(leecher, SwarmPeersModel::SeederRole).toBool());
+    QCOMPARE(peers.data(leecher, SwarmPeersModel::ProgressRole).toDouble(), 0.0);  // left 1000 of 1000
+    QVERIFY(peers.data(leecher, SwarmPeersModel::LastAnnounceRole).toDateTime().isValid());
   }
 
   void torrentDetailsFromTheCatalogOrAMagnet() {

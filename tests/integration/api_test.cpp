@@ -399,6 +399,56 @@ void announce(Tracker& t, char c, int port, bool seeder) {
   ASSERT_EQ(r.status, 200) << r.body;
 }
 
+TEST(ApiProcessTest, SwarmPeersListClientsAndProgress) {
+  TempDir dir;
+  Tracker t(dir);
+  t.register_user("alice");
+  const std::string token = t.login("alice");
+  std::string hash, hex;
+  for (int i = 0; i < 20; ++i) hash += fmt_pct(0x61), hex += "61";
+  auto peer = [&](const std::string& peer_id, int port, int left, int downloaded, const std::string& event = "") {
+    auto r = t.call("GET", "/announce?info_hash=" + hash + "&peer_id=" + peer_id + "&port=" + std::to_string(port) +
+                               "&uploaded=5&downloaded=" + std::to_string(downloaded) + "&left=" + std::to_string(left) +
+                               "&compact=1" + (event.empty() ? "" : "&event=" + event));
+    ASSERT_EQ(r.status, 200) << r.body;
+  };
+  peer("-TR4050-000000000001", 7001, 750, 250);
+  peer("-qB4620-000000000002", 7002, 0, 1000);
+  peer("-LT2080-000000000003", 7003, 1000, 0);
+  EXPECT_EQ(t.call("GET", "/api/v1/swarms/" + hex + "/peers").status, 401);
+  auto r = t.call("GET", "/api/v1/swarms/" + hex + "/peers", "", bearer(token));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json body = r.js();
+  EXPECT_EQ(body["total"], 3);
+  ASSERT_EQ(body["peers"].size(), 3u);
+  const json& seeder = body["peers"][0];  // seeders first
+  EXPECT_EQ(seeder["seeder"], true);
+  EXPECT_EQ(seeder["client"], "qBittorrent 4.6.2");
+  EXPECT_EQ(seeder["port"], 7002);
+  EXPECT_EQ(seeder["address"], "127.0.0.1");
+  EXPECT_EQ(seeder["progress"], 1.0);
+  EXPECT_GT(seeder["last_announce"].get<std::int64_t>(), 1'700'000'000);
+  std::map<std::string, json> by_client;
+  for (const auto& p : body["peers"]) by_client[p["client"].get<std::string>()] = p;
+  ASSERT_TRUE(by_client.contains("Transmission 4.0.5")) << r.body;
+  EXPECT_DOUBLE_EQ(by_client["Transmission 4.0.5"]["progress"].get<double>(), 0.25);  // 1 - 750 / 1000
+  EXPECT_EQ(by_client["Transmission 4.0.5"]["left"], 750);
+  EXPECT_EQ(by_client["Transmission 4.0.5"]["uploaded"], 5);
+  EXPECT_DOUBLE_EQ(by_client["libtorrent 2.0.8"]["progress"].get<double>(), 0.0);
+  EXPECT_EQ(by_client["libtorrent 2.0.8"]["peer_id"].get<std::string>().substr(0, 16), "2d4c54323038302d");  // "-LT2080-"
+  // A peer that stops leaves the list; limit pages it.
+  peer("-LT2080-000000000003", 7003, 1000, 0, "stopped");
+  const json after = t.call("GET", "/api/v1/swarms/" + hex + "/peers?limit=1", "", bearer(token)).js();
+  EXPECT_EQ(after["total"], 2);
+  EXPECT_EQ(after["peers"].size(), 1u);
+  // Unknown swarm: empty; bad input: 400.
+  const json none = t.call("GET", "/api/v1/swarms/" + std::string(40, 'e') + "/peers", "", bearer(token)).js();
+  EXPECT_EQ(none["total"], 0);
+  EXPECT_EQ(t.call("GET", "/api/v1/swarms/xyz/peers", "", bearer(token)).error_code(), "invalid_info_hash");
+  EXPECT_EQ(t.call("GET", "/api/v1/swarms/" + hex + "/peers?limit=0", "", bearer(token)).error_code(), "invalid_field");
+  EXPECT_EQ(t.stop(), 0);
+}
+
 TEST(ApiProcessTest, HistoryIsSampledEachMinuteServedAndSurvivesRestart) {
   TempDir dir;
   std::string token;

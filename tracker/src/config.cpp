@@ -148,6 +148,7 @@ void visit_fields(Config& c, Visitor&& v) {
   v(Key{"tracker", "numwant_max"}, c.tracker.numwant_max, UintRule{1, kMaxNumwant});
   v(Key{"tracker", "peer_timeout"}, c.tracker.peer_timeout, UintRule{1, kMaxPeerTimeoutSeconds});
   v(Key{"tracker", "sweep_interval"}, c.tracker.sweep_interval, UintRule{1, kMaxSweepSeconds});
+  v(Key{"tracker", "peer_details"}, c.tracker.peer_details, UintRule{0, 10'000'000});
   v(Key{"tracker", "full_scrape"}, c.tracker.full_scrape, BoolRule{});
   v(Key{"tracker", "scrape_max_hashes"}, c.tracker.scrape_max_hashes,
     UintRule{1, kMaxScrapeHashes});

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "shoal/proto/peer_client.hpp"
+
 namespace shoal::tracker {
 
 using namespace shoal::server;
@@ -30,10 +32,57 @@ std::optional<std::int64_t> int_query(const ApiCall& call, const char* name, std
 
 }  // namespace
 
-void register_swarm_routes(ApiRouter& router, const SwarmStore& store, const SwarmHistory& history, bool private_mode,
-                           std::function<std::int64_t()> unix_now) {
+void register_swarm_routes(ApiRouter& router, const SwarmStore& store, const SwarmHistory& history,
+                           const PeerDetails& details, bool private_mode, std::function<std::int64_t()> unix_now) {
   const SwarmStore* s = &store;
   const SwarmHistory* h = &history;
+  const PeerDetails* d = &details;
+  router.add({.method = "GET",
+              .pattern = "/api/v1/swarms/{info_hash}/peers",
+              .auth = ApiAuth::with_scope(private_mode ? Scope::admin : Scope::read),
+              .summary = "One swarm's peers: address, client, progress estimate, last announce (?limit=)",
+              .tag = "history",
+              .handler = [s, d](ApiCall& call) {
+                const auto hash = Sha1Digest::from_hex(call.params["info_hash"]);
+                if (!hash) return ApiReply::error(400, "invalid_info_hash", "an info-hash is 40 hex characters");
+                const auto limit = int_query(call, "limit", 200, 1, 1000);
+                if (!limit) return ApiReply::error(400, "invalid_field", "limit is 1-1000");
+                struct Item {
+                  PeerSnapshot peer;
+                  std::optional<PeerDetail> detail;
+                };
+                std::vector<Item> items;
+                for (const auto& p : s->peers_of(*hash, 100000)) items.push_back({p, d->find(*hash, p.endpoint)});
+                const std::size_t total = items.size();
+                std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+                  if (a.peer.seeder != b.peer.seeder) return a.peer.seeder;
+                  return a.peer.last_seen > b.peer.last_seen;
+                });
+                std::uint64_t size = 0;  // the torrent's size as the peers tell it
+                for (const auto& i : items)
+                  if (i.detail) size = std::max(size, i.detail->left + i.detail->downloaded);
+                json peers = json::array();
+                for (std::size_t k = 0; k < items.size() && k < static_cast<std::size_t>(*limit); ++k) {
+                  const Item& i = items[k];
+                  json p = {{"address", i.peer.endpoint.address.to_string()}, {"port", i.peer.endpoint.port},
+                            {"seeder", i.peer.seeder}, {"last_announce", i.peer.last_seen},
+                            {"client", nullptr}, {"peer_id", nullptr}, {"left", nullptr},
+                            {"downloaded", nullptr}, {"uploaded", nullptr}, {"progress", nullptr}};
+                  if (i.peer.seeder) p["progress"] = 1.0;
+                  if (i.detail) {
+                    const std::string_view id(reinterpret_cast<const char*>(i.detail->peer_id.bytes.data()), 20);
+                    p["client"] = client_name(id);
+                    p["peer_id"] = i.detail->peer_id.hex();
+                    p["left"] = i.detail->left;
+                    p["downloaded"] = i.detail->downloaded;
+                    p["uploaded"] = i.detail->uploaded;
+                    if (!i.peer.seeder && size > 0)
+                      p["progress"] = std::clamp(1.0 - static_cast<double>(i.detail->left) / static_cast<double>(size), 0.0, 1.0);
+                  }
+                  peers.push_back(std::move(p));
+                }
+                return ApiReply::json(200, {{"info_hash", hash->hex()}, {"total", total}, {"peers", std::move(peers)}});
+              }});
   router.add({.method = "GET",
               .pattern = "/api/v1/swarms",
               .auth = ApiAuth::with_scope(private_mode ? Scope::admin : Scope::read),

@@ -379,6 +379,25 @@ void SwarmStore::export_peers(
   }
 }
 
+std::vector<PeerSnapshot> SwarmStore::peers_of(const Sha1Digest& info_hash, std::size_t max) const {
+  std::vector<PeerSnapshot> out;
+  const Shard& shard = shard_for(info_hash);
+  std::lock_guard lock(shard.mutex);
+  const auto it = shard.swarms.find(info_hash);
+  if (it == shard.swarms.end()) return out;
+  const Swarm& s = it->second;
+  auto emit = [&](const auto& r, bool seeder) {
+    if (out.size() < max) out.push_back(PeerSnapshot{r.endpoint(), seeder, (r.flags & kCountedCompleted) != 0, r.last_seen});
+  };
+  s.v4.seeders.for_each([&](const PeerV4& r) { emit(r, true); });
+  s.v4.leechers.for_each([&](const PeerV4& r) { emit(r, false); });
+  if (s.v6) {
+    s.v6->seeders.for_each([&](const PeerV6& r) { emit(r, true); });
+    s.v6->leechers.for_each([&](const PeerV6& r) { emit(r, false); });
+  }
+  return out;
+}
+
 void SwarmStore::import_peer(const Sha1Digest& info_hash, const PeerSnapshot& peer) {
   if (peer.endpoint.port == 0) return;
   Shard& shard = shard_for(info_hash);

@@ -115,7 +115,8 @@ struct TrackerApp::Impl {
         ids(config.udp.connection_id_lifetime, config.udp.connection_id_grace),
         accounting(Accounting::Options{std::uint64_t{config.tracker.max_rate} << 20,
                                        config.tracker.peer_timeout, 16}),
-        service(config.tracker, store, access, stats, ids, &registry, &accounting) {}
+        details(config.tracker.peer_details),
+        service(config.tracker, store, access, stats, ids, &registry, &accounting, &details) {}
 
   void handle_http(const HttpRequest& req, HttpResponse& res);
   void maintenance_loop();
@@ -142,6 +143,7 @@ struct TrackerApp::Impl {
   ConnectionIds ids;
   PrivateRegistry registry;
   Accounting accounting;
+  PeerDetails details;
   TrackerService service;
   std::unique_ptr<PrivateTracking> private_tracking;
   std::unique_ptr<Storage> storage;
@@ -427,7 +429,7 @@ expected<void, std::string> TrackerApp::Impl::start_accounts() {
   };
   register_account_routes(api->router(), *accounts, std::move(deps));
   register_history_routes(api->router(), history, [] { return static_cast<std::int64_t>(unix_now()); });
-  register_swarm_routes(api->router(), store, history, c.tracker.mode == TrackerMode::private_mode,
+  register_swarm_routes(api->router(), store, history, details, c.tracker.mode == TrackerMode::private_mode,
                         [] { return static_cast<std::int64_t>(unix_now()); });
   // The private-tracking endpoints exist only in private mode (elsewhere: 404 like any unknown
   // path). private_tracking was created by start() before this runs.

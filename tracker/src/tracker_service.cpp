@@ -35,12 +35,17 @@ PeerEndpoint normalize(const PeerEndpoint& e) { return PeerEndpoint{e.address.un
 TrackerService::TrackerService(const TrackerSettings& settings, SwarmStore& store,
                                const AccessList& access, TrackerStats& stats,
                                const ConnectionIds& connection_ids, const PrivateRegistry* registry,
-                               Accounting* accounting)
+                               Accounting* accounting, PeerDetails* details)
     : m_settings(settings), m_store(store), m_access(access), m_stats(stats),
-      m_connection_ids(connection_ids), m_registry(registry), m_accounting(accounting) {
+      m_connection_ids(connection_ids), m_registry(registry), m_accounting(accounting), m_details(details) {
   if (m_settings.mode == TrackerMode::private_mode && (!m_registry || !m_accounting))
     throw std::invalid_argument("TrackerService: private mode needs a registry and accounting");
 }
+
+namespace {
+// A client's counter as the tracker keeps it: negative (UDP sends signed fields) reads as 0.
+std::uint64_t counter(std::int64_t v) noexcept { return v < 0 ? 0 : static_cast<std::uint64_t>(v); }
+}  // namespace
 
 bool TrackerService::client_allowed(const Digest<20>& peer_id) const noexcept {
   if (m_settings.client_allow.empty()) return true;
@@ -127,6 +132,11 @@ void TrackerService::http_announce(std::string_view query, const IpAddress& clie
   scratch.peers_v6.clear();
   const AnnounceResult result = m_store.announce(p, scratch.peers_v4, scratch.peers_v6);
   m_stats.count(Protocol::http, Event::announce);
+  if (m_details) {
+    if (p.event == AnnounceEvent::stopped) m_details->forget(p.info_hash, p.peer);
+    else m_details->record(p.info_hash, p.peer, {req->peer_id, counter(req->left.value_or(0)), counter(req->downloaded),
+                                                 counter(req->uploaded), now});
+  }
   if (torrent)
     m_accounting->record(PeerKey{user->id, torrent->id, req->peer_id},
                          AnnounceCounters{req->uploaded, req->downloaded, req->event, now,
@@ -285,6 +295,10 @@ void TrackerService::udp_datagram(std::string_view datagram, const PeerEndpoint&
     scratch.peers_v6.clear();
     const AnnounceResult result = m_store.announce(p, scratch.peers_v4, scratch.peers_v6);
     m_stats.count(Protocol::udp, Event::announce);
+    if (m_details) {
+      if (p.event == AnnounceEvent::stopped) m_details->forget(p.info_hash, p.peer);
+      else m_details->record(p.info_hash, p.peer, {a->peer_id, counter(a->left), counter(a->downloaded), counter(a->uploaded), now});
+    }
     if (torrent)
       m_accounting->record(PeerKey{user->id, torrent->id, a->peer_id},
                            AnnounceCounters{a->uploaded, a->downloaded, a->event, now,

@@ -90,6 +90,8 @@ Item {
             compare(findChild(detail, "nameLabel").text, catalogName)
             verify(findChild(detail, "magnetField").text.startsWith("magnet:?xt=urn:btih:" + catalogHash))
             compare(cardValue(detail, "seedersCard"), "1")
+            tryVerify(() => detail.peers.count === 1, 10000, "the seeder in the peer list")
+            compare(findChild(detail, "peersBox").title, "Peers (1)")
             // The minute sample (taken during test 1) is on the chart.
             tryVerify(() => detail.history.count >= 1, 10000, "history points")
             verify(findChild(detail, "swarmChart").pointCount >= 2)

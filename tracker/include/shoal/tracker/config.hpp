@@ -65,6 +65,7 @@ struct TrackerSettings {
   bool full_scrape = false;                      ///< allow scrape without info_hash (all torrents)
   std::uint32_t scrape_max_hashes = 74;          ///< per HTTP scrape request (UDP: what fits a packet); 1-1000
   std::uint32_t shards = 64;                     ///< swarm store shards (power of two); 1-4096
+  std::uint32_t peer_details = 65536;            ///< peers described (peer id, counters) for the monitor's peer list; 0-10000000
   /// Client allow list (every mode): peer_id prefixes such as "-qB", "-TR", "-LT"; an announce
   /// whose peer_id starts with none of them is refused. Empty: any client. Entries 1-20 bytes.
   std::vector<std::string> client_allow;

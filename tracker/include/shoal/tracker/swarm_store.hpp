@@ -129,6 +129,10 @@ public:
   /// Snapshot export: fn(info_hash, peer) for every peer, one shard locked at a time.
   void export_peers(const std::function<void(const Sha1Digest&, const PeerSnapshot&)>& fn) const;
 
+  /// Up to `max` peers of one swarm (seeders first), for the monitor's peer list. Locks that
+  /// swarm's shard only.
+  std::vector<PeerSnapshot> peers_of(const Sha1Digest& info_hash, std::size_t max) const;
+
   /// Snapshot import: adds (or refreshes) a peer as it was saved. Peers whose last_seen is
   /// already past the timeout at the next sweep age out then.
   void import_peer(const Sha1Digest& info_hash, const PeerSnapshot& peer);

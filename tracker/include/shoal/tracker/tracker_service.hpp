@@ -50,6 +50,7 @@
 #include "shoal/tracker/config.hpp"
 #include "shoal/tracker/connection_id.hpp"
 #include "shoal/tracker/stats.hpp"
+#include "shoal/tracker/peer_details.hpp"
 #include "shoal/tracker/swarm_store.hpp"
 
 namespace shoal::tracker {
@@ -65,10 +66,12 @@ public:
   };
 
   /// `registry` and `accounting` are required in private mode (std::invalid_argument otherwise)
-  /// and unused in the other modes.
+  /// and unused in the other modes. `details`, when given, receives every accepted announce's
+  /// peer id and counters (and forgets a peer on `stopped`) for the monitor's peer list.
   TrackerService(const TrackerSettings& settings, SwarmStore& store, const AccessList& access,
                  TrackerStats& stats, const ConnectionIds& connection_ids,
-                 const PrivateRegistry* registry = nullptr, Accounting* accounting = nullptr);
+                 const PrivateRegistry* registry = nullptr, Accounting* accounting = nullptr,
+                 PeerDetails* details = nullptr);
 
   /// GET /announce?<query> (or /announce/<passkey>?<query>: `passkey` is that path segment).
   /// Writes the bencoded body (success or `failure reason`) to `body` (cleared first). The HTTP
@@ -103,6 +106,7 @@ private:
   const ConnectionIds& m_connection_ids;
   const PrivateRegistry* m_registry;
   Accounting* m_accounting;
+  PeerDetails* m_details;
 };
 
 }  // namespace shoal::tracker
