@@ -146,9 +146,14 @@ Pane {
                     onActivated: index => view.openSaved(index)
                 }
                 Button {
+                    objectName: "signInButton"
+                    text: qsTr("Sign in…")
+                    onClicked: signInDialog.open()
+                }
+                Button {
                     objectName: "saveButton"
                     text: qsTr("Save")
-                    onClicked: saveDialog.open()
+                    onClicked: saveDialog.start()
                 }
                 Button {
                     id: connectButton
@@ -208,6 +213,43 @@ Pane {
     }
 
     Dialog {
+        id: signInDialog
+        objectName: "signInDialog"
+        title: qsTr("Sign in to the tracker")
+        modal: true
+        anchors.centerIn: parent
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        property string message: ""
+        onAboutToShow: { passwordField.text = ""; userField.forceActiveFocus() }
+        onRejected: message = ""
+        onAccepted: {
+            message = ""
+            api.baseUrl = urlField.text.trim()
+            api.signIn(userField.text.trim(), passwordField.text)
+            passwordField.text = ""
+        }
+        Connections {
+            target: api
+            function onSignedIn() { keyField.text = api.apiKey; view.connectTo(api.baseUrl.toString(), api.apiKey) }
+            function onSignInFailed(message) { signInDialog.message = message; signInDialog.open() }
+        }
+        ColumnLayout {
+            anchors.fill: parent
+            TextField { id: userField; objectName: "userField"; placeholderText: qsTr("Username"); Layout.fillWidth: true }
+            TextField {
+                id: passwordField
+                objectName: "passwordField"
+                placeholderText: qsTr("Password")
+                echoMode: TextInput.Password
+                Layout.fillWidth: true
+                onAccepted: signInDialog.accept()
+            }
+            Label { text: qsTr("The session token replaces the key; the password is not kept."); opacity: 0.75 }
+            Label { visible: signInDialog.message !== ""; text: signInDialog.message; textFormat: Text.PlainText; color: "#d0453a" }
+        }
+    }
+
+    Dialog {
         id: saveDialog
         objectName: "saveDialog"
         title: qsTr("Save this connection")
@@ -215,11 +257,13 @@ Pane {
         anchors.centerIn: parent
         standardButtons: Dialog.Save | Dialog.Cancel
         property string message: ""
-        onAboutToShow: {
+        // A fresh form (the Save button); a refused save reopens the dialog as it was, with why.
+        function start() {
             message = ""
             kindBox.currentIndex = tabs.currentIndex === 3 ? 1 : 0
             nameField.text = ""
             rememberBox.checked = false
+            open()
             nameField.forceActiveFocus()
         }
         onAccepted: {
@@ -227,7 +271,7 @@ Pane {
             const ok = saved.save(nameField.text, peer ? "peer" : "tracker",
                                   peer ? transfersPage.client.baseUrl.toString() : api.baseUrl.toString(),
                                   peer ? transfersPage.client.apiKey : api.apiKey, rememberBox.checked)
-            if (!ok) { message = saved.error; open() }
+            if (!ok) { message = saved.error; Qt.callLater(open) }   // after this close completes
         }
         ColumnLayout {
             anchors.fill: parent

@@ -53,6 +53,23 @@ private slots:
     announce('b', 7004, true);
   }
 
+  void signInTurnsAPasswordIntoASessionToken() {
+    ApiClient api;
+    api.setBaseUrl(QUrl(m_base));
+    QSignalSpy ok(&api, &ApiClient::signedIn);
+    QSignalSpy failed(&api, &ApiClient::signInFailed);
+    api.signIn("admin", "wrong password");
+    QVERIFY(failed.wait(10000));
+    QVERIFY2(failed.last().at(0).toString().contains("401"), qPrintable(failed.last().at(0).toString()));
+    QCOMPARE(api.apiKey(), QString());
+    api.signIn("admin", m_tracker.password());
+    QVERIFY(ok.wait(10000));
+    QVERIFY(!api.apiKey().isEmpty());
+    bool listed = false;
+    api.getJson("/api/v1/swarms", [&](const ApiResult& r) { listed = r.ok(); });
+    QTRY_VERIFY_WITH_TIMEOUT(listed, 10000);
+  }
+
   void swarmTableShowsLiveSwarmsSortedAndFiltered() {
     ApiClient api;
     api.setBaseUrl(QUrl(m_base));

@@ -59,6 +59,7 @@ public slots:
     QQmlContext* context = engine->rootContext();
     context->setContextProperty("trackerUrl", m_tracker.base());
     context->setContextProperty("apiKey", m_tracker.token());
+    context->setContextProperty("adminPassword", m_tracker.password());
     context->setContextProperty("catalogHash", m_catalog_hash);
     context->setContextProperty("catalogName", m_catalog_name);
     context->setContextProperty("swarmCount", 3);

@@ -47,7 +47,7 @@ public:
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
     m_process.start();
     if (!m_process.waitForStarted(10000)) return QStringLiteral("shoal-tracker did not start");
-    QString password;
+    QString& password = m_password;
     QByteArray out;
     for (int i = 0; i < 100 && (m_base.isEmpty() || password.isEmpty()); ++i) {
       m_process.waitForReadyRead(200);
@@ -69,6 +69,7 @@ public:
 
   QString base() const { return m_base; }
   QString token() const { return m_token; }
+  QString password() const { return m_password; }  ///< the initial admin's
 
   /// A request with the admin's token; the body of the answer (empty when none came).
   QByteArray request(const QByteArray& method, const QString& path, const QByteArray& body = {},
@@ -102,4 +103,5 @@ private:
   QNetworkAccessManager m_net;
   QString m_base;
   QString m_token;
+  QString m_password;
 };

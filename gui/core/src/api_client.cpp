@@ -1,6 +1,7 @@
 #include "shoal/gui/api_client.hpp"
 
 #include <QJsonObject>
+#include <QPointer>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 
@@ -20,6 +21,21 @@ void ApiClient::setApiKey(const QString& key) {
   if (key == m_key) return;
   m_key = key;
   emit apiKeyChanged();
+}
+
+void ApiClient::signIn(const QString& username, const QString& password) {
+  QPointer<ApiClient> self(this);
+  sendJson("POST", QStringLiteral("/api/v1/auth/login"),
+           QJsonDocument(QJsonObject{{"username", username}, {"password", password}}), [self](const ApiResult& r) {
+             if (!self) return;
+             const QString token = r.ok() ? r.json.object().value("token").toString() : QString();
+             if (token.isEmpty()) {
+               emit self->signInFailed(r.ok() ? tr("the server answered without a session token") : r.message);
+               return;
+             }
+             self->setApiKey(token);
+             emit self->signedIn();
+           });
 }
 
 void ApiClient::getJson(const QString& path, Callback done) { sendJson("GET", path, {}, std::move(done)); }

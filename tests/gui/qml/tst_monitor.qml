@@ -28,7 +28,7 @@ Item {
 
         // The tracker samples once a minute: the first sample with our peers shows in the cards
         // and the charts (the view polls every 5 s).
-        function test_1_overview_shows_totals_and_charts() {
+        function test_01_overview_shows_totals_and_charts() {
             compare(view.currentTab, 0)
             tryVerify(() => view.overview.totals.latest.peers === 5, 80000, "a sample with 5 peers")
             compare(cardValue(view.overview, "torrentsCard"), "3")
@@ -45,7 +45,7 @@ Item {
             tryVerify(() => view.overview.totals.latest.peers === 5, 10000)
         }
 
-        function test_2_swarms_sort_and_filter() {
+        function test_02_swarms_sort_and_filter() {
             keyClick(Qt.Key_2, Qt.ControlModifier)
             compare(view.currentTab, 1)
             const page = view.swarms
@@ -73,7 +73,7 @@ Item {
             tryVerify(() => page.list.count === swarmCount, 10000)
         }
 
-        function test_3_detail_page_from_the_keyboard() {
+        function test_03_detail_page_from_the_keyboard() {
             const page = view.swarms
             let row = -1
             for (let i = 0; i < page.model.rowCount(); ++i)
@@ -100,7 +100,7 @@ Item {
             compare(view.swarmStack.depth, 1)
         }
 
-        function test_4_a_wrong_key_is_shown_and_polling_backs_off() {
+        function test_04_a_wrong_key_is_shown_and_polling_backs_off() {
             view.connectTo(trackerUrl, "sk_" + "1".repeat(64))
             tryVerify(() => view.error.indexOf("401") >= 0, 10000, "401 shown")
             const label = findChild(view, "errorLabel")
@@ -113,7 +113,7 @@ Item {
             verify(!label.visible)
         }
 
-        function test_5_dark_theme() {
+        function test_05_dark_theme() {
             const light = String(view.palette.window)   // a string: the property itself is a live reference
             const toggle = findChild(view, "darkSwitch")
             mouseClick(toggle)
@@ -126,7 +126,7 @@ Item {
             compare(String(view.palette.window), light)
         }
 
-        function test_6_users_page_changes_an_account() {
+        function test_06_users_page_changes_an_account() {
             keyClick(Qt.Key_3, Qt.ControlModifier)
             compare(view.currentTab, 2)
             const page = view.users
@@ -152,7 +152,7 @@ Item {
             compare(adminRow.role, "admin")
         }
 
-        function test_7_transfers_page_drives_a_peer_node() {
+        function test_07_transfers_page_drives_a_peer_node() {
             keyClick(Qt.Key_4, Qt.ControlModifier)
             compare(view.currentTab, 3)
             const page = view.transfers
@@ -187,7 +187,7 @@ Item {
             verify(findChild(page, "speedChart").pointCount >= 2)
         }
 
-        function test_8_saved_connections() {
+        function test_08_saved_connections() {
             const store = view.savedConnections
             compare(store.count, 0)
             keyClick(Qt.Key_1, Qt.ControlModifier)   // on a tracker page the dialog saves the tracker
@@ -214,6 +214,40 @@ Item {
             view.openSaved(0)
             tryVerify(() => view.error === "" && view.overview.totals.latest.peers === 5, 15000)
             compare(findChild(view, "urlField").text, trackerUrl)
+        }
+
+        function test_09_sign_in_with_a_password() {
+            keyClick(Qt.Key_1, Qt.ControlModifier)
+            view.connectTo(trackerUrl, "")
+            const dialog = findChild(view, "signInDialog")
+            mouseClick(findChild(view, "signInButton"))
+            tryVerify(() => dialog.opened, 5000)
+            findChild(dialog, "userField").text = "admin"
+            findChild(dialog, "passwordField").text = "not the password"
+            dialog.accept()
+            tryVerify(() => dialog.message.indexOf("401") >= 0, 10000, "refusal shown: " + dialog.message)
+            tryVerify(() => dialog.opened, 5000, "the dialog again")
+            findChild(dialog, "userField").text = "admin"
+            findChild(dialog, "passwordField").text = adminPassword
+            dialog.accept()
+            tryVerify(() => view.api.apiKey !== "" && view.error === "", 10000, "signed in")
+            verify(findChild(view, "keyField").text === view.api.apiKey)
+            verify(findChild(dialog, "passwordField").text === "")       // not kept
+            tryVerify(() => view.overview.totals.latest.peers === 5, 15000)
+        }
+
+        function test_10_a_refused_save_says_why_and_keeps_the_form() {
+            const dialog = findChild(view, "saveDialog")
+            const before = view.savedConnections.count
+            view.connectTo("ftp://nowhere", "")
+            mouseClick(findChild(view, "saveButton"))
+            tryVerify(() => dialog.opened, 5000)
+            findChild(dialog, "saveName").text = "bad one"
+            dialog.accept()
+            tryVerify(() => dialog.opened && dialog.message !== "", 5000, "reopened with the reason")
+            compare(findChild(dialog, "saveName").text, "bad one")
+            compare(view.savedConnections.count, before)
+            dialog.reject()
         }
     }
 }

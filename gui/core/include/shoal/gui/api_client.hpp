@@ -70,9 +70,16 @@ public:
   void send(const QByteArray& method, const QString& path, const QByteArray& body, const QByteArray& contentType,
             Callback done);
 
+  /// Signs in with a username and password (POST /api/v1/auth/login): on success the session
+  /// token becomes the key (apiKeyChanged, then signedIn); on failure signInFailed(message). The
+  /// password is sent once and not kept.
+  Q_INVOKABLE void signIn(const QString& username, const QString& password);
+
 signals:
   void baseUrlChanged();
   void apiKeyChanged();
+  void signedIn();
+  void signInFailed(const QString& message);
 
 private:
   QNetworkAccessManager m_network;
