@@ -61,6 +61,7 @@ numwant_default = 30
 numwant_max = 150
 peer_timeout = 1500
 sweep_interval = 30
+peer_details = 1000
 full_scrape = true
 scrape_max_hashes = 100
 shards = 256
@@ -148,6 +149,7 @@ TEST(Config, FullExampleSetsEveryField) {
   EXPECT_EQ(cfg.tracker.numwant_max, 150u);
   EXPECT_EQ(cfg.tracker.peer_timeout, 1500u);
   EXPECT_EQ(cfg.tracker.sweep_interval, 30u);
+  EXPECT_EQ(cfg.tracker.peer_details, 1000u);
   EXPECT_TRUE(cfg.tracker.full_scrape);
   EXPECT_EQ(cfg.tracker.scrape_max_hashes, 100u);
   EXPECT_EQ(cfg.tracker.shards, 256u);
@@ -203,7 +205,7 @@ TEST(Config, FullExampleSetsEveryField) {
     EXPECT_NE(a, b) << "left at default";
     ++compared;
   }
-  EXPECT_EQ(compared, 35 + 17);  // every key (+ [accounts] and [api])
+  EXPECT_EQ(compared, 36 + 17);  // every key (+ [accounts] and [api])
 }
 
 TEST(Config, FullExampleFromFile) {
@@ -509,7 +511,7 @@ TEST(ToToml, PrintsEveryKey) {
        {"[tracker]", "mode = \"public\"", "announce_interval = 1800", "min_interval = 300",
         "interval_jitter = 0.1", "numwant_default = 50", "numwant_max = 200",
         "peer_timeout = 2700", "sweep_interval = 60", "full_scrape = false",
-        "scrape_max_hashes = 74", "shards = 64", "[udp]", "threads = 2",
+        "scrape_max_hashes = 74", "shards = 64", "peer_details = 65536", "[udp]", "threads = 2",
         "connection_id_lifetime = 120", "connection_id_grace = 60", "[http]",
         "request_timeout = 10", "keepalive_timeout = 30", "max_connections = 20000",
         "max_request_bytes = 8192", "trusted_proxies = []", "[tls]", "listen = []",

@@ -6,12 +6,12 @@
 
 #include <algorithm>
 
-#include "shoal/gui/chart_series.hpp"
 
 namespace shoal::gui {
 
 namespace {
 constexpr const char* kNames[3] = {"seeders", "leechers", "completed"};
+const std::vector<QString> kFields = {"seeders", "leechers", "completed"};
 }  // namespace
 
 SwarmHistoryModel::SwarmHistoryModel(QObject* parent) : QAbstractListModel(parent) {}
@@ -49,7 +49,7 @@ void SwarmHistoryModel::setError(const QString& error) {
 void SwarmHistoryModel::clear() {
   if (m_points.empty()) return;
   beginResetModel();
-  m_points.clear();
+  m_points = HistoryPoints(3);
   endResetModel();
   emit pointsChanged();
 }
@@ -60,9 +60,9 @@ int SwarmHistoryModel::rowCount(const QModelIndex& parent) const {
 
 QVariant SwarmHistoryModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() < 0 || static_cast<std::size_t>(index.row()) >= m_points.size()) return {};
-  const Point& p = m_points[static_cast<std::size_t>(index.row())];
-  if (role == TimeRole) return p.time;
-  if (role >= SeedersRole && role <= CompletedRole) return p.values[role - SeedersRole];
+  const auto row = static_cast<std::size_t>(index.row());
+  if (role == TimeRole) return m_points.time(row);
+  if (role >= SeedersRole && role <= CompletedRole) return m_points.value(static_cast<std::size_t>(role - SeedersRole), row);
   return {};
 }
 
@@ -73,14 +73,7 @@ QHash<int, QByteArray> SwarmHistoryModel::roleNames() const {
 QVariantList SwarmHistoryModel::series(const QString& name) const {
   const auto* found = std::find_if(std::begin(kNames), std::end(kNames), [&](const char* n) { return name == QLatin1String(n); });
   if (found == std::end(kNames)) return {};
-  const auto field = static_cast<std::size_t>(found - std::begin(kNames));
-  std::vector<QDateTime> times;
-  std::vector<qint64> values;
-  for (const Point& p : m_points) {
-    times.push_back(p.time);
-    values.push_back(p.values[field]);
-  }
-  return xy_series(times, values);
+  return m_points.series(static_cast<std::size_t>(found - std::begin(kNames)));
 }
 
 void SwarmHistoryModel::refresh() {
@@ -94,15 +87,8 @@ void SwarmHistoryModel::refresh() {
                       if (!self || generation != self->m_generation) return;
                       self->setError(r.ok() ? QString() : r.message);
                       if (!r.ok()) return;
-                      std::vector<Point> points;
                       const QJsonObject doc = r.json.object();
-                      for (const auto& v : doc.value("points").toArray()) {
-                        const QJsonObject o = v.toObject();
-                        Point p;
-                        p.time = QDateTime::fromSecsSinceEpoch(o.value("t").toInteger(), Qt::UTC);
-                        for (int i = 0; i < 3; ++i) p.values[i] = o.value(QLatin1String(kNames[i])).toInteger();
-                        points.push_back(p);
-                      }
+                      HistoryPoints points = HistoryPoints::parse(doc, kFields);
                       self->beginResetModel();
                       self->m_points = std::move(points);
                       self->m_step = doc.value("step").toInt(60);

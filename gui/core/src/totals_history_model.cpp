@@ -5,13 +5,15 @@
 
 #include <algorithm>
 
-#include "shoal/gui/chart_series.hpp"
 
 namespace shoal::gui {
 
 namespace {
 constexpr const char* kNames[9] = {"torrents",     "peers",         "seeders",    "leechers",    "completed",
                                    "announcesUdp", "announcesHttp", "scrapesUdp", "scrapesHttp"};
+// The answer's fields behind the roles, in the same order.
+const std::vector<QString> kFields = {"torrents",      "peers",          "seeders",     "leechers",    "completed",
+                                      "announces.udp", "announces.http", "scrapes.udp", "scrapes.http"};
 }  // namespace
 
 TotalsHistoryModel::TotalsHistoryModel(QObject* parent) : QAbstractListModel(parent) {}
@@ -32,25 +34,16 @@ void TotalsHistoryModel::setWindowSeconds(int seconds) {
 QVariantMap TotalsHistoryModel::latest() const {
   QVariantMap out;
   if (m_points.empty()) return out;
-  const Point& p = m_points.back();
-  out.insert("time", p.time);
-  for (int i = 0; i < 9; ++i) out.insert(kNames[i], p.values[i]);
+  const std::size_t last = m_points.size() - 1;
+  out.insert("time", m_points.time(last));
+  for (std::size_t i = 0; i < 9; ++i) out.insert(kNames[i], m_points.value(i, last));
   return out;
 }
 
 QVariantList TotalsHistoryModel::series(const QString& name, bool perMinute) const {
   const auto* found = std::find_if(std::begin(kNames), std::end(kNames), [&](const char* n) { return name == QLatin1String(n); });
   if (found == std::end(kNames)) return {};
-  const auto field = static_cast<std::size_t>(found - std::begin(kNames));
-  std::vector<QDateTime> times;
-  std::vector<qint64> values;
-  times.reserve(m_points.size());
-  values.reserve(m_points.size());
-  for (const Point& p : m_points) {
-    times.push_back(p.time);
-    values.push_back(p.values[field]);
-  }
-  return xy_series(times, values, perMinute ? m_step : 0);
+  return m_points.series(static_cast<std::size_t>(found - std::begin(kNames)), perMinute ? m_step : 0);
 }
 
 int TotalsHistoryModel::rowCount(const QModelIndex& parent) const {
@@ -59,9 +52,9 @@ int TotalsHistoryModel::rowCount(const QModelIndex& parent) const {
 
 QVariant TotalsHistoryModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() < 0 || static_cast<std::size_t>(index.row()) >= m_points.size()) return {};
-  const Point& p = m_points[static_cast<std::size_t>(index.row())];
-  if (role == TimeRole) return p.time;
-  if (role > TimeRole && role <= ScrapesHttpRole) return p.values[role - TorrentsRole];
+  const auto row = static_cast<std::size_t>(index.row());
+  if (role == TimeRole) return m_points.time(row);
+  if (role > TimeRole && role <= ScrapesHttpRole) return m_points.value(static_cast<std::size_t>(role - TorrentsRole), row);
   return {};
 }
 
@@ -88,22 +81,8 @@ void TotalsHistoryModel::refresh() {
       emit self->errorChanged();
     }
     if (!r.ok()) return;
-    std::vector<Point> points;
     const QJsonObject doc = r.json.object();
-    for (const auto& v : doc.value("points").toArray()) {
-      const QJsonObject o = v.toObject();
-      Point p;
-      p.time = QDateTime::fromSecsSinceEpoch(o.value("t").toInteger(), Qt::UTC);
-      const qint64 fields[9] = {o.value("torrents").toInteger(), o.value("peers").toInteger(),
-                                o.value("seeders").toInteger(), o.value("leechers").toInteger(),
-                                o.value("completed").toInteger(),
-                                o.value("announces").toObject().value("udp").toInteger(),
-                                o.value("announces").toObject().value("http").toInteger(),
-                                o.value("scrapes").toObject().value("udp").toInteger(),
-                                o.value("scrapes").toObject().value("http").toInteger()};
-      std::copy(std::begin(fields), std::end(fields), std::begin(p.values));
-      points.push_back(p);
-    }
+    HistoryPoints points = HistoryPoints::parse(doc, kFields);
     self->beginResetModel();
     self->m_points = std::move(points);
     self->m_step = doc.value("step").toInt(60);

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 
-#include "shoal/gui/chart_series.hpp"
 
 namespace shoal::gui {
 
@@ -29,7 +28,7 @@ void TransfersModel::setClient(ApiClient* client) {
 
 void TransfersModel::setSpeedHistorySize(int size) {
   m_history_size = std::clamp(size, 2, 100000);
-  while (static_cast<int>(m_speeds.size()) > m_history_size) m_speeds.pop_front();
+  m_speeds.trim_front(static_cast<std::size_t>(m_history_size));
   emit synced();
 }
 
@@ -87,15 +86,9 @@ QVariantMap TransfersModel::get(int row) const {
 }
 
 QVariantList TransfersModel::speedSeries(const QString& direction) const {
-  const bool down = direction == QLatin1String("download");
-  if (!down && direction != QLatin1String("upload")) return {};
-  std::vector<QDateTime> times;
-  std::vector<qint64> values;
-  for (const SpeedSample& s : m_speeds) {
-    times.push_back(QDateTime::fromMSecsSinceEpoch(s.ms, Qt::UTC));
-    values.push_back(down ? s.down : s.up);
-  }
-  return xy_series(times, values);
+  if (direction == QLatin1String("download")) return m_speeds.series(0);
+  if (direction == QLatin1String("upload")) return m_speeds.series(1);
+  return {};
 }
 
 TransfersModel::Transfer TransfersModel::from_json(const QJsonObject& o) {
@@ -164,8 +157,8 @@ void TransfersModel::apply(const QJsonObject& answer) {
   const QJsonObject global = answer.value("global").toObject();
   m_download_rate = global.value("download_rate").toInteger();
   m_upload_rate = global.value("upload_rate").toInteger();
-  m_speeds.push_back({QDateTime::currentMSecsSinceEpoch(), m_download_rate, m_upload_rate});
-  while (static_cast<int>(m_speeds.size()) > m_history_size) m_speeds.pop_front();
+  m_speeds.append(QDateTime::currentDateTimeUtc(), {m_download_rate, m_upload_rate});
+  m_speeds.trim_front(static_cast<std::size_t>(m_history_size));
   if (rowCount() != before) emit countChanged();
   emit synced();
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "shoal/gui/api_client.hpp"
+#include "shoal/gui/history_points.hpp"
 
 namespace shoal::gui {
 
@@ -63,16 +64,12 @@ signals:
   void errorChanged();
 
 private:
-  struct Point {
-    QDateTime time;
-    qint64 values[3] = {};  ///< seeders, leechers, completed
-  };
   void setError(const QString& error);
   void clear();
 
   QPointer<ApiClient> m_client;
   QString m_info_hash;
-  std::vector<Point> m_points;
+  HistoryPoints m_points{3};  ///< seeders, leechers, completed
   int m_window = 86400;
   int m_step = 60;
   QString m_error;

@@ -7,7 +7,7 @@
 //   TotalsHistoryModel { client: api; windowSeconds: 3600 }   // then refresh()
 //
 // `latest` holds the newest point as a map (for the totals cards); `step` the server's step.
-// series(name, perMinute) gives one field as chart points (chart_series.hpp): the gauges as they
+// series(name, perMinute) gives one field as chart points (history_points.hpp): the gauges as they
 // are, the request counters (announcesUdp, ...) as requests per minute whatever the step.
 
 #include <QAbstractListModel>
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "shoal/gui/api_client.hpp"
+#include "shoal/gui/history_points.hpp"
 
 namespace shoal::gui {
 
@@ -66,12 +67,8 @@ signals:
   void errorChanged();
 
 private:
-  struct Point {
-    QDateTime time;
-    qint64 values[9] = {};  ///< torrents .. scrapes_http, in Role order
-  };
   QPointer<ApiClient> m_client;
-  std::vector<Point> m_points;
+  HistoryPoints m_points{9};  ///< columns torrents .. scrapesHttp, in Role order
   int m_window = 3600;
   int m_step = 60;
   QString m_error;

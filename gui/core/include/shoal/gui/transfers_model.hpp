@@ -26,10 +26,10 @@
 #include <QtQml/qqmlregistration.h>
 
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "shoal/gui/api_client.hpp"
+#include "shoal/gui/history_points.hpp"
 
 namespace shoal::gui {
 
@@ -95,10 +95,6 @@ private:
     int peers = 0, seeds = 0;
     bool paused = false;
   };
-  struct SpeedSample {
-    qint64 ms;
-    qint64 down, up;
-  };
   static Transfer from_json(const QJsonObject& o);
   void apply(const QJsonObject& answer);
   void action(const QByteArray& method, const QString& path, const QByteArray& body, const QByteArray& type);
@@ -106,7 +102,7 @@ private:
 
   QPointer<ApiClient> m_client;
   std::vector<Transfer> m_rows;
-  std::deque<SpeedSample> m_speeds;
+  HistoryPoints m_speeds{2};  ///< download, upload rate at each sync
   qint64 m_revision = 0;
   qint64 m_download_rate = 0, m_upload_rate = 0;
   int m_history_size = 300;
