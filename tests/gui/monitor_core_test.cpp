@@ -2,6 +2,7 @@
 // announces (QtTest; no GUI needed).
 #include <QCoreApplication>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -425,6 +426,9 @@ private slots:
                                    QFileDevice::WriteOther),
              QFileDevice::Permissions());
     file.close();
+    QCOMPARE(QFileInfo(dir.filePath("sub")).permissions() & (QFileDevice::ReadOther | QFileDevice::ExeOther |
+                                                              QFileDevice::ReadGroup | QFileDevice::ExeGroup),
+             QFileDevice::Permissions());  // the folder it made is the owner's only
     {
       ConnectionStore store;
       store.setPath(path);  // reloads

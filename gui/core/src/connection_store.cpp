@@ -65,10 +65,15 @@ bool ConnectionStore::write(const std::vector<Entry>& entries) {
     if (!e.key.isEmpty()) o.insert("key", e.key);
     list.append(o);
   }
-  if (!QDir().mkpath(QFileInfo(m_path).absolutePath())) {
+  // The folder is owner-only too, so not even the moment before the file's own permissions are
+  // set (QSaveFile's temporary file) is visible to others.
+  const QString folder = QFileInfo(m_path).absolutePath();
+  const bool created = !QFileInfo::exists(folder);
+  if (!QDir().mkpath(folder)) {
     setError(tr("cannot create the folder of %1").arg(m_path));
     return false;
   }
+  if (created) QFile::setPermissions(folder, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
   QSaveFile file(m_path);
   if (!file.open(QIODevice::WriteOnly)) {
     setError(tr("cannot write %1: %2").arg(m_path, file.errorString()));

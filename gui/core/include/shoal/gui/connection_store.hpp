@@ -7,7 +7,8 @@
 //   saved.get(0)                                   // {name, kind, url, key, hasKey}
 //
 // Contract
-// - The file is written whole and atomically (QSaveFile), readable by its owner only (0600), and
+// - The file is written whole and atomically (QSaveFile), readable by its owner only (0600; a
+//   folder it creates is 0700), and
 //   a key is written only for a connection saved with rememberKey = true (the UI asks); without
 //   it the entry has no key at all. The key is in that owner-only file, not in an OS keychain.
 // - save() refuses (false, `error` says why) an empty name, a kind other than tracker/peer, or a
