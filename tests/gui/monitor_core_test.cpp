@@ -5,6 +5,7 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -131,6 +132,40 @@ private slots:
     bool refused = false;
     no_url.getJson("/api/v1/swarms", [&](const ApiResult& r) { refused = r.kind == ApiResult::Kind::unreachable; });
     QVERIFY(refused);  // at once, no request made
+  }
+
+  // A tracker behind a certificate the system does not trust: the failure is told apart as TLS,
+  // with Qt's reason, and no request is answered.
+  void anUntrustedCertificateIsToldApart() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QProcess openssl;
+    openssl.start("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.filePath("key.pem"), "-out",
+                              dir.filePath("cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1"});
+    QVERIFY(openssl.waitForFinished(60000));
+    QCOMPARE(openssl.exitCode(), 0);
+    TrackerProcess tls;
+    const QString started = tls.start(QStringLiteral("[tls]\nlisten = [\"127.0.0.1:0\"]\ncertificate = \"%1\"\n"
+                                                     "private_key = \"%2\"\n")
+                                          .arg(dir.filePath("cert.pem"), dir.filePath("key.pem"))
+                                          .toUtf8());
+    QVERIFY2(started.isEmpty(), qPrintable(started));
+    QVERIFY(tls.tlsBase().startsWith("https://"));
+    ApiClient api;
+    api.setBaseUrl(QUrl(tls.tlsBase()));
+    api.setApiKey(tls.token());
+    ApiResult got;
+    bool called = false;
+    api.getJson("/api/v1/swarms", [&](const ApiResult& r) { got = r, called = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(called, 10000);
+    QCOMPARE(got.kind, ApiResult::Kind::tls);
+    QVERIFY(!got.message.isEmpty());
+    // The same tracker over plain HTTP answers: it was the certificate.
+    api.setBaseUrl(QUrl(tls.base()));
+    called = false;
+    api.getJson("/api/v1/swarms", [&](const ApiResult& r) { got = r, called = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(called, 10000);
+    QVERIFY(got.ok());
   }
 
   void totalsHistoryFillsWithinAMinute() {

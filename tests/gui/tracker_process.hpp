@@ -55,6 +55,8 @@ public:
       for (const QByteArray& line : out.split('\n')) {
         if (line.startsWith("announce URL: http://"))
           m_base = QString::fromUtf8(line.mid(14)).remove(QStringLiteral("/announce")).trimmed();
+        if (line.startsWith("announce URL: https://"))
+          m_tls_base = QString::fromUtf8(line.mid(14)).remove(QStringLiteral("/announce")).trimmed();
         if (line.startsWith("initial admin: "))
           password = QString::fromUtf8(line.mid(line.indexOf("password: ") + 10)).trimmed();
       }
@@ -68,6 +70,7 @@ public:
   }
 
   QString base() const { return m_base; }
+  QString tlsBase() const { return m_tls_base; }  ///< the HTTPS listener's, when the config has one
   QString token() const { return m_token; }
   QString password() const { return m_password; }  ///< the initial admin's
 
@@ -104,4 +107,5 @@ private:
   QString m_base;
   QString m_token;
   QString m_password;
+  QString m_tls_base;
 };
