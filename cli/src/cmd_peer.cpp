@@ -32,6 +32,7 @@
 #include "commands.hpp"
 #include "progress_bar.hpp"
 #include "shoal/peer/daemon_config.hpp"
+#include "shoal/proto/api_transfers.hpp"
 #include "shoal/proto/encoding.hpp"
 #include "tracker_api_config.hpp"
 #include "tracker_api_session.hpp"
@@ -133,18 +134,26 @@ std::string ratio_text(const json& v) {
   return fmt::format("{:.2f}", v.get<double>());
 }
 
-std::vector<std::string> torrent_row(const json& t) {
-  return {cell(member(t, "id")).substr(0, 8),
-          cell(member(t, "name")).empty() ? "(magnet)" : cell(member(t, "name")),
-          cell(member(t, "state")),
-          progress_text(member(t, "progress")),
-          bytes_cell(member(t, "size")),
-          rate_text(member(t, "download_rate")),
-          rate_text(member(t, "upload_rate")),
-          eta_text(member(t, "eta")),
-          ratio_text(member(t, "ratio")),
-          fmt::format("{}/{}", cell(member(t, "seeds")), cell(member(t, "peers"))),
-          cell(member(t, "category"))};
+std::vector<std::string> torrent_row(const api::TransferView& t) {
+  return {t.id.substr(0, 8),
+          t.name.empty() ? "(magnet)" : t.name,
+          t.state,
+          progress_text(t.progress),
+          bytes_cell(t.size),
+          rate_text(t.download_rate),
+          rate_text(t.upload_rate),
+          eta_text(t.eta),
+          ratio_text(t.ratio),
+          fmt::format("{}/{}", t.seeds, t.peers),
+          t.category};
+}
+
+/// A node's answer as its message type (api_transfers.hpp), or a clear failure: a node of
+/// another version or a proxy's page is named, not shown as empty cells.
+template <class T>
+T read_answer(expected<T, Error> v, const PeerArgs& a) {
+  if (!v) command_failed(kCommand, a.api.json, "bad_response", "the node's answer does not read: " + v.error().message(), 1);
+  return std::move(*v);
 }
 
 const std::vector<std::string> kTorrentHead = {"ID", "NAME", "STATE", "DONE", "SIZE", "DOWN", "UP", "ETA", "RATIO", "SEEDS/PEERS", "CATEGORY"};
@@ -276,7 +285,11 @@ void register_peer(CLI::App& app) {
     json r = api.call("GET", target);
     if (a->api.json) return print_json(r);
     std::vector<std::vector<std::string>> rows;
-    for (const auto& t : member(r, "torrents")) rows.push_back(torrent_row(t));
+    api::FieldReader reader(r, "torrent list");
+    const auto list = api::read_list<api::TransferView>(reader, "torrents", api::TransferView::from_json);
+    if (!reader.ok())
+      command_failed(kCommand, a->api.json, "bad_response", "the node's answer does not read: " + reader.error().message(), 1);
+    for (const auto& t : list) rows.push_back(torrent_row(t));
     if (rows.empty()) std::cout << "no torrents\n";
     else print_table(kTorrentHead, rows);
   });
@@ -379,23 +392,22 @@ void register_peer(CLI::App& app) {
     Api api(a->api, peer_credentials(*a), kCommand);
     install_stop_signals();
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
-    std::map<std::string, json> torrents;  // kept current by delta sync
+    std::map<std::string, api::TransferView> torrents;  // kept current by delta sync
     std::uint64_t revision = 0;
     for (int n = 0; (watch->count == 0 || n < watch->count) && !stop_requested(); ++n) {
       json d = api.call("GET", "/api/v1/sync?since=" + std::to_string(revision));
-      if (member(d, "full").is_boolean() && d["full"].get<bool>()) torrents.clear();
-      for (const auto& t : member(d, "torrents")) torrents[t.value("id", "")] = t;
-      for (const auto& id : member(d, "removed"))
-        if (id.is_string()) torrents.erase(id.get<std::string>());
-      revision = member(d, "revision").is_number_unsigned() ? d["revision"].get<std::uint64_t>() : 0;
+      auto sync = read_answer(api::TransferSync::from_json(d), *a);
+      if (sync.full) torrents.clear();
+      for (auto& t : sync.torrents) torrents[t.id] = std::move(t);
+      for (const auto& id : sync.removed) torrents.erase(id);
+      revision = sync.revision;
       if (a->api.json) {
         print_json(d);
       } else {
         if (tty) std::cout << "\x1b[H\x1b[2J";  // home + clear: the table refreshes in place
-        const json& g = member(d, "global");
-        std::cout << fmt::format("{} torrents, {} peers, down {}, up {}\n\n", cell(member(g, "torrents")),
-                                 cell(member(g, "peers")), rate_text(member(g, "download_rate")),
-                                 rate_text(member(g, "upload_rate")));
+        const api::NodeStats& g = sync.global;
+        std::cout << fmt::format("{} torrents, {} peers, down {}, up {}\n\n", g.torrents, g.peers,
+                                 rate_text(g.download_rate), rate_text(g.upload_rate));
         std::vector<std::vector<std::string>> rows;
         for (const auto& [id, t] : torrents) rows.push_back(torrent_row(t));
         if (rows.empty()) std::cout << "no torrents\n";

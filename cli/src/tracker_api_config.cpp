@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "shoal/proto/api_error.hpp"
 #include "shoal/peer/tracker_client.hpp"
 
 namespace shoal::cli {
@@ -201,15 +202,11 @@ std::string query_escape(std::string_view value) {
 
 std::string api_error_text(unsigned status, std::string_view reason, std::string_view body,
                            std::string& code) {
-  const json j = json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
-    const json& e = j["error"];
-    code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>()
-                                                       : fmt::format("http_{}", status);
-    const std::string message = e.contains("message") && e["message"].is_string()
-                                    ? e["message"].get<std::string>()
-                                    : std::string("error");
-    return fmt::format("{} (HTTP {}, {})", message, status, code);
+  const auto j = shoal::api::parse_body(body);
+  const auto e = j ? shoal::api::ApiErrorBody::from_json(*j) : shoal::unexpected<shoal::Error>(j.error());
+  if (e) {
+    code = e->code;
+    return fmt::format("{} (HTTP {}, {})", e->message, status, code);
   }
   code = fmt::format("http_{}", status);
   return reason.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {} {}", status, reason);

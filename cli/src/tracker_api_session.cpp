@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "shoal/proto/api_error.hpp"
 #include "progress_bar.hpp"
 
 namespace shoal::cli {
@@ -137,7 +138,7 @@ json Api::parse_answer(const peer::HttpResponse& r, std::string_view path) const
     if (!j.is_discarded() && j.is_object() && j.contains("error"))
       std::cout << json_text(j) << "\n";
     else
-      std::cout << json_text({{"error", {{"code", code}, {"message", message}}}}) << "\n";
+      std::cout << json_text(shoal::api::ApiErrorBody{code, message}.to_json()) << "\n";
   }
   throw CLI::RuntimeError(1);
 }

@@ -327,7 +327,9 @@ struct PeerDaemon::Impl {
   }
 
   /// Node totals for the API (GET /stats and the sync's `global`).
-  json stats_locked(const std::vector<TorrentStatus>& statuses) const {
+  json stats_locked(const std::vector<TorrentStatus>& statuses) const { return node_stats_locked(statuses).to_json(); }
+
+  api::NodeStats node_stats_locked(const std::vector<TorrentStatus>& statuses) const {
     SessionTotals t;
     for (const auto& st : statuses) {
       t.download_rate += st.download_rate;
@@ -336,15 +338,15 @@ struct PeerDaemon::Impl {
       ++t.num_torrents;
     }
     const RateLimits effective = node->global_rate_limits();
-    return {{"torrents", t.num_torrents},
-            {"peers", t.num_peers},
-            {"download_rate", t.download_rate},
-            {"upload_rate", t.upload_rate},
-            {"download_limit", effective.download},
-            {"upload_limit", effective.upload},
-            {"alt_limits_active", alt_active},
-            {"listen_port", node->listen_port()},
-            {"revision", journal.revision()}};
+    return {.torrents = t.num_torrents,
+            .peers = t.num_peers,
+            .download_rate = t.download_rate,
+            .upload_rate = t.upload_rate,
+            .download_limit = effective.download,
+            .upload_limit = effective.upload,
+            .alt_limits_active = alt_active,
+            .listen_port = node->listen_port(),
+            .revision = journal.revision()};
   }
 
   void tick() {
@@ -587,9 +589,8 @@ json PeerDaemon::sync(std::uint64_t revision) {
   // Current, not as of the last tick: an add or a pause just made shows in the next sync.
   const auto statuses = m_impl->node->statuses();
   m_impl->journal.update(m_impl->views_locked(statuses));
-  const json global = m_impl->stats_locked(statuses);
   const auto d = m_impl->journal.since(revision);
-  return {{"revision", d.revision}, {"full", d.full}, {"torrents", d.changed}, {"removed", d.removed}, {"global", global}};
+  return api::TransferSync::to_json(d.revision, d.full, d.changed, d.removed, m_impl->node_stats_locked(statuses));
 }
 
 DaemonResult<json> PeerDaemon::torrent(std::string_view id) {

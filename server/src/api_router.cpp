@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <variant>
 
+#include "shoal/proto/api_error.hpp"
 #include "shoal/proto/encoding.hpp"
 
 namespace shoal::server {
@@ -100,7 +101,7 @@ std::optional<std::string> ApiCall::query_param(std::string_view name) const {
 }
 
 ApiReply ApiReply::error(unsigned status, std::string_view code, std::string_view message) {
-  return {status, {{"error", {{"code", code}, {"message", message}}}}, {}};
+  return {status, api::ApiErrorBody{std::string(code), std::string(message)}.to_json(), {}};
 }
 
 void ApiRouter::add(ApiRoute route) {

@@ -78,25 +78,6 @@ void write_api_reply(const ApiReply& reply, HttpResponse& res) {
   res.add_header("X-Content-Type-Options", "nosniff");
 }
 
-bool json_nesting_exceeds(std::string_view body, std::size_t max_depth) noexcept {
-  std::size_t depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
-}
 
 std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name) noexcept {
   while (!header.empty()) {

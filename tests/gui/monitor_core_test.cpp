@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -132,6 +134,57 @@ private slots:
     bool refused = false;
     no_url.getJson("/api/v1/swarms", [&](const ApiResult& r) { refused = r.kind == ApiResult::Kind::unreachable; });
     QVERIFY(refused);  // at once, no request made
+  }
+
+  // A server whose answers have another shape (another version, a proxy's page): the models read
+  // them with proto's message types, show where the answer does not read, and keep no half-read
+  // rows.
+  void answersOfAnotherShapeAreErrorsNotEmptyRows() {
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    QByteArray body;
+    connect(&server, &QTcpServer::newConnection, &server, [&server, &body] {
+      while (QTcpSocket* s = server.nextPendingConnection()) {
+        connect(s, &QTcpSocket::readyRead, s, [s, &body] {
+          s->readAll();
+          if (s->property("answered").toBool()) return;
+          s->setProperty("answered", true);
+          s->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                   QByteArray::number(body.size()) + "\r\n\r\n" + body);
+          s->disconnectFromHost();
+        });
+      }
+    });
+    ApiClient api;
+    api.setBaseUrl(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort())));
+
+    body = R"({"swarms": [{"info_hash": "aa", "seeders": 1, "leechers": 0, "completed": 0, "trend": null},
+                          {"info_hash": "bb", "seeders": "3", "leechers": 0, "completed": 0}],
+               "total": 2, "limit": 500, "offset": 0, "sort": "seeders", "order": "desc"})";
+    SwarmTableModel swarms;
+    swarms.setClient(&api);
+    QSignalSpy swarms_error(&swarms, &SwarmTableModel::errorChanged);
+    swarms.refresh();
+    QVERIFY(swarms_error.wait(10000));
+    QVERIFY2(swarms.error().contains("swarms[1].seeders: expected a count, found a string"), qPrintable(swarms.error()));
+    QCOMPARE(swarms.rowCount(), 0);
+
+    body = R"({"revision": 5, "full": true, "torrents": [], "removed": []})";  // no "global"
+    TransfersModel transfers;
+    transfers.setClient(&api);
+    QSignalSpy transfers_error(&transfers, &TransfersModel::errorChanged);
+    transfers.refresh();
+    QVERIFY(transfers_error.wait(10000));
+    QVERIFY2(transfers.error().contains("global: missing"), qPrintable(transfers.error()));
+    QCOMPARE(transfers.revision(), 0);  // not applied: the next sync starts over
+
+    body = "<html><body>502 Bad Gateway</body></html>";
+    ApiResult got;
+    bool called = false;
+    api.getJson("/api/v1/history", [&](const ApiResult& r) { got = r, called = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(called, 10000);
+    QCOMPARE(got.kind, ApiResult::Kind::bad_response);
+    QVERIFY2(got.message.contains("not JSON at byte 0"), qPrintable(got.message));
   }
 
   // A tracker behind a certificate the system does not trust: the failure is told apart as TLS,

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "shoal/proto/api_users.hpp"
 #include "shoal/tracker/api_fields.hpp"
 #include "shoal/server/api_service.hpp"
 #include "shoal/server/secret_token.hpp"
@@ -66,16 +67,18 @@ ApiReply unavailable() { return ApiReply::error(503, "unavailable", "not availab
 
 }  // namespace
 
-json user_json(const UserRecord& u) {
-  return {{"id", u.id},
-          {"username", u.username},
-          {"email", u.email ? json(*u.email) : json(nullptr)},
-          {"role", role_name(u.role)},
-          {"enabled", u.enabled},
-          {"created_at", u.created_at},
-          {"last_login_at", opt_json(u.last_login_at)},
-          {"deleted", u.deleted_at.has_value()}};
+api::UserView user_view(const UserRecord& u) {
+  return {.id = u.id,
+          .username = u.username,
+          .email = u.email,
+          .role = std::string(role_name(u.role)),
+          .enabled = u.enabled,
+          .created_at = u.created_at,
+          .last_login_at = u.last_login_at,
+          .deleted = u.deleted_at.has_value()};
 }
+
+json user_json(const UserRecord& u) { return user_view(u).to_json(); }
 
 void register_account_routes(ApiRouter& router, AccountService& accounts, AccountApiDeps deps_in) {
   auto deps = std::make_shared<AccountApiDeps>(std::move(deps_in));
@@ -116,12 +119,12 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                 if (!b.ok()) return b.error();
                 auto login = a->login(*username, *password, remember.value_or(false), call.client_text());
                 if (!login) return api_error_from(login.error());
-                ApiReply reply = ApiReply::json(
-                    200, {{"token", login->token},
-                          {"token_type", "Bearer"},
-                          {"csrf_token", csrf_token_for(login->token)},
-                          {"expires_at", login->session.expires_at},
-                          {"user", user_json(login->user)}});
+                ApiReply reply = ApiReply::json(200, api::LoginReply{.token = login->token,
+                                                                     .token_type = "Bearer",
+                                                                     .csrf_token = csrf_token_for(login->token),
+                                                                     .expires_at = login->session.expires_at,
+                                                                     .user = user_view(login->user)}
+                                                         .to_json());
                 const std::int64_t max_age =
                     login->session.remember ? a->policy().remember_lifetime.count() : 0;
                 reply.headers.emplace_back("Set-Cookie", session_cookie(login->token, call.tls, max_age));
@@ -266,10 +269,10 @@ void register_account_routes(ApiRouter& router, AccountService& accounts, Accoun
                   return ApiReply::error(400, "invalid_query", "limit is 0-500, offset a whole number, q at most 64 bytes");
                 auto page = a->list_users(q);
                 if (!page) return api_error_from(page.error());
-                json list = json::array();
-                for (const auto& u : page->users) list.push_back(user_json(u));
-                return ApiReply::json(200, {{"users", list}, {"total", page->total},
-                                            {"limit", q.limit}, {"offset", q.offset}});
+                api::UserPage out{.users = {}, .total = static_cast<std::uint64_t>(page->total),
+                                  .limit = static_cast<std::uint64_t>(q.limit), .offset = static_cast<std::uint64_t>(q.offset)};
+                for (const auto& u : page->users) out.users.push_back(user_view(u));
+                return ApiReply::json(200, out.to_json());
               }});
 
   router.add({"GET", "/api/v1/admin/users/{id}", admin, "One user", "admin", nullptr, 200, "user",

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "shoal/proto/api_catalog.hpp"
 #include "shoal/proto/bencode.hpp"
 #include "shoal/proto/magnet.hpp"
 #include "shoal/tracker/api_fields.hpp"
@@ -60,28 +61,25 @@ std::vector<std::string> magnet_trackers(const std::optional<std::string>& annou
 json torrent_json(const CatalogTorrent& t, const Catalog& c, bool with_files,
                   const std::vector<std::string>& trackers = {}) {
   const SwarmCounts swarm = c.deps.swarm ? c.deps.swarm(t.swarm_key()) : SwarmCounts{};
-  json j = {{"id", t.id},
-            {"info_hash_v1", t.info_hash_v1 ? json(t.info_hash_v1->hex()) : json(nullptr)},
-            {"info_hash_v2", t.info_hash_v2 ? json(t.info_hash_v2->hex()) : json(nullptr)},
-            {"name", t.name},
-            {"size", t.size},
-            {"category_id", t.category_id},
-            {"tags", t.tags},
-            {"description", t.description},
-            {"uploader_id", opt_json(t.uploader_id)},
-            {"created_at", t.created_at},
-            {"file_count", t.file_count},
-            {"has_torrent_file", t.has_torrent_file},
-            {"magnet", catalog_magnet_uri(t, trackers)},
-            {"seeders", swarm.seeders},
-            {"leechers", swarm.leechers},
-            {"completed", swarm.completed}};
-  if (with_files) {
-    json files = json::array();
-    for (const auto& f : t.files) files.push_back({{"path", f.path}, {"size", f.size}});
-    j["files"] = std::move(files);
-  }
-  return j;
+  api::CatalogEntry e{.id = t.id,
+                      .info_hash_v1 = t.info_hash_v1 ? std::optional(t.info_hash_v1->hex()) : std::nullopt,
+                      .info_hash_v2 = t.info_hash_v2 ? std::optional(t.info_hash_v2->hex()) : std::nullopt,
+                      .name = t.name,
+                      .size = t.size,
+                      .category_id = t.category_id,
+                      .tags = t.tags,
+                      .description = t.description,
+                      .uploader_id = t.uploader_id,
+                      .created_at = t.created_at,
+                      .file_count = t.file_count,
+                      .has_torrent_file = t.has_torrent_file,
+                      .magnet = catalog_magnet_uri(t, trackers),
+                      .seeders = swarm.seeders,
+                      .leechers = swarm.leechers,
+                      .completed = swarm.completed,
+                      .files = std::nullopt};
+  if (with_files) e.files = t.files;
+  return e.to_json();
 }
 
 /// A whole decimal number in [lo, hi], or nullopt.

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string>
 
+#include "shoal/proto/api_history.hpp"
+
 namespace shoal::tracker {
 
 using namespace shoal::server;
@@ -39,14 +41,9 @@ void register_history_routes(ApiRouter& router, const SwarmHistory& history, std
                 auto w = window_of(call);
                 if (auto* e = std::get_if<ApiReply>(&w)) return std::move(*e);
                 const std::int64_t now = unix_now(), from = now - std::get<std::int64_t>(w);
-                json points = json::array();
-                for (const auto& p : h->totals_range(from, now))
-                  points.push_back({{"t", p.t}, {"torrents", p.torrents}, {"peers", p.peers}, {"seeders", p.seeders},
-                                    {"leechers", p.leechers}, {"completed", p.completed},
-                                    {"announces", {{"udp", p.announces_udp}, {"http", p.announces_http}}},
-                                    {"scrapes", {{"udp", p.scrapes_udp}, {"http", p.scrapes_http}}}});
-                return ApiReply::json(200, {{"step", SwarmHistory::step_for(from, now)}, {"from", from}, {"to", now},
-                                            {"points", std::move(points)}});
+                api::TotalsHistory out{.step = SwarmHistory::step_for(from, now), .from = from, .to = now, .points = {}};
+                out.points = h->totals_range(from, now);
+                return ApiReply::json(200, out.to_json());
               }});
   router.add({.method = "GET",
               .pattern = "/api/v1/history/swarms/{info_hash}",
@@ -61,11 +58,11 @@ void register_history_routes(ApiRouter& router, const SwarmHistory& history, std
                 auto hash = Sha1Digest::from_hex(text);
                 if (!hash) return ApiReply::error(400, "invalid_info_hash", "an info-hash is 40 hex characters");
                 const std::int64_t now = unix_now(), from = now - std::get<std::int64_t>(w);
-                json points = json::array();
+                api::SwarmHistory out{.info_hash = hash->hex(), .step = SwarmHistory::step_for(from, now),
+                                      .from = from, .to = now, .points = {}};
                 for (const auto& p : h->swarm_range(*hash, from, now))
-                  points.push_back({{"t", p.t}, {"seeders", p.seeders}, {"leechers", p.leechers}, {"completed", p.completed}});
-                return ApiReply::json(200, {{"info_hash", hash->hex()}, {"step", SwarmHistory::step_for(from, now)},
-                                            {"from", from}, {"to", now}, {"points", std::move(points)}});
+                  out.points.push_back({.t = p.t, .seeders = p.seeders, .leechers = p.leechers, .completed = p.completed});
+                return ApiReply::json(200, out.to_json());
               }});
 }
 

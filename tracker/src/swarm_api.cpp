@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "shoal/proto/api_swarms.hpp"
 #include "shoal/proto/peer_client.hpp"
 
 namespace shoal::tracker {
@@ -61,27 +62,28 @@ void register_swarm_routes(ApiRouter& router, const SwarmStore& store, const Swa
                 std::uint64_t size = 0;  // the torrent's size as the peers tell it
                 for (const auto& i : items)
                   if (i.detail) size = std::max(size, i.detail->left + i.detail->downloaded);
-                json peers = json::array();
+                api::SwarmPeerList list{.info_hash = hash->hex(), .total = total, .peers = {}};
                 for (std::size_t k = 0; k < items.size() && k < static_cast<std::size_t>(*limit); ++k) {
                   const Item& i = items[k];
-                  json p = {{"address", i.peer.endpoint.address.to_string()}, {"port", i.peer.endpoint.port},
-                            {"seeder", i.peer.seeder}, {"last_announce", i.peer.last_seen},
-                            {"client", nullptr}, {"peer_id", nullptr}, {"left", nullptr},
-                            {"downloaded", nullptr}, {"uploaded", nullptr}, {"progress", nullptr}};
-                  if (i.peer.seeder) p["progress"] = 1.0;
+                  api::SwarmPeer p;
+                  p.address = i.peer.endpoint.address.to_string();
+                  p.port = i.peer.endpoint.port;
+                  p.seeder = i.peer.seeder;
+                  p.last_announce = i.peer.last_seen;
+                  if (i.peer.seeder) p.progress = 1.0;
                   if (i.detail) {
                     const std::string_view id(reinterpret_cast<const char*>(i.detail->peer_id.bytes.data()), 20);
-                    p["client"] = client_name(id);
-                    p["peer_id"] = i.detail->peer_id.hex();
-                    p["left"] = i.detail->left;
-                    p["downloaded"] = i.detail->downloaded;
-                    p["uploaded"] = i.detail->uploaded;
+                    p.client = client_name(id);
+                    p.peer_id = i.detail->peer_id.hex();
+                    p.left = i.detail->left;
+                    p.downloaded = i.detail->downloaded;
+                    p.uploaded = i.detail->uploaded;
                     if (!i.peer.seeder && size > 0)
-                      p["progress"] = std::clamp(1.0 - static_cast<double>(i.detail->left) / static_cast<double>(size), 0.0, 1.0);
+                      p.progress = std::clamp(1.0 - static_cast<double>(i.detail->left) / static_cast<double>(size), 0.0, 1.0);
                   }
-                  peers.push_back(std::move(p));
+                  list.peers.push_back(std::move(p));
                 }
-                return ApiReply::json(200, {{"info_hash", hash->hex()}, {"total", total}, {"peers", std::move(peers)}});
+                return ApiReply::json(200, list.to_json());
               }});
   router.add({.method = "GET",
               .pattern = "/api/v1/swarms",
@@ -130,20 +132,19 @@ void register_swarm_routes(ApiRouter& router, const SwarmStore& store, const Swa
                 const auto last = std::min<std::size_t>(first + static_cast<std::size_t>(*limit), total);
                 std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(last), rows.end(), less);
                 const std::int64_t now = unix_now();
-                json out = json::array();
+                api::SwarmPage page{.swarms = {}, .total = total, .limit = static_cast<std::uint64_t>(*limit),
+                                    .offset = static_cast<std::uint64_t>(*offset), .sort = sort, .order = order};
                 for (std::size_t i = first; i < last; ++i) {
                   const Row& r = rows[i];
-                  const std::uint64_t peers = std::uint64_t{r.counts.seeders} + r.counts.leechers;
-                  json trend = nullptr;
+                  api::SwarmSummary summary{.info_hash = r.hex, .seeders = r.counts.seeders, .leechers = r.counts.leechers,
+                                      .completed = r.counts.completed, .trend = std::nullopt};
                   const auto past = h->swarm_range(r.hash, now - 3600, now - 3600);
                   if (!past.empty())
-                    trend = static_cast<std::int64_t>(peers) -
-                            static_cast<std::int64_t>(std::uint64_t{past.front().seeders} + past.front().leechers);
-                  out.push_back({{"info_hash", r.hex}, {"seeders", r.counts.seeders}, {"leechers", r.counts.leechers},
-                                 {"peers", peers}, {"completed", r.counts.completed}, {"trend", trend}});
+                    summary.trend = static_cast<std::int64_t>(summary.peers()) -
+                              static_cast<std::int64_t>(std::uint64_t{past.front().seeders} + past.front().leechers);
+                  page.swarms.push_back(std::move(summary));
                 }
-                return ApiReply::json(200, {{"swarms", std::move(out)}, {"total", total}, {"limit", *limit},
-                                            {"offset", *offset}, {"sort", sort}, {"order", order}});
+                return ApiReply::json(200, page.to_json());
               }});
 }
 

@@ -5,6 +5,10 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 
+#include "shoal/gui/api_values.hpp"
+#include "shoal/proto/api_error.hpp"
+#include "shoal/proto/api_users.hpp"
+
 namespace shoal::gui {
 
 ApiClient::ApiClient(QObject* parent) : QObject(parent) {
@@ -28,12 +32,16 @@ void ApiClient::signIn(const QString& username, const QString& password) {
   sendJson("POST", QStringLiteral("/api/v1/auth/login"),
            QJsonDocument(QJsonObject{{"username", username}, {"password", password}}), [self](const ApiResult& r) {
              if (!self) return;
-             const QString token = r.ok() ? r.json.object().value("token").toString() : QString();
-             if (token.isEmpty()) {
-               emit self->signInFailed(r.ok() ? tr("the server answered without a session token") : r.message);
+             if (!r.ok()) {
+               emit self->signInFailed(r.message);
                return;
              }
-             self->setApiKey(token);
+             const auto login = api::LoginReply::from_json(r.json);
+             if (!login) {
+               emit self->signInFailed(unreadable_answer(login.error()));
+               return;
+             }
+             self->setApiKey(qtext(login->token));
              emit self->signedIn();
            });
 }
@@ -93,8 +101,10 @@ void ApiClient::send(const QByteArray& method, const QString& path, const QByteA
       r.kind = r.status == 401   ? ApiResult::Kind::unauthorized
                : r.status == 403 ? ApiResult::Kind::forbidden
                                  : ApiResult::Kind::http;
-      const QJsonDocument doc = QJsonDocument::fromJson(bytes);
-      const QString api_message = doc.object().value("error").toObject().value("message").toString();
+      QString api_message;
+      if (const auto doc = api::parse_body(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())))) {
+        if (const auto e = api::ApiErrorBody::from_json(*doc)) api_message = qtext(e->message);
+      }
       r.message = QStringLiteral("HTTP %1: %2")
                       .arg(r.status)
                       .arg(!api_message.isEmpty()               ? api_message
@@ -107,11 +117,12 @@ void ApiClient::send(const QByteArray& method, const QString& path, const QByteA
       done(r);
       return;
     }
-    QJsonParseError parse{};
-    r.json = QJsonDocument::fromJson(bytes, &parse);
-    if (parse.error != QJsonParseError::NoError) {
+    auto doc = api::parse_body(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())));
+    if (doc) {
+      r.json = std::move(*doc);
+    } else {
       r.kind = ApiResult::Kind::bad_response;
-      r.message = tr("the answer is not JSON: %1").arg(parse.errorString());
+      r.message = tr("the answer is not JSON: %1").arg(qtext(doc.error().message()));
     }
     done(r);
   });

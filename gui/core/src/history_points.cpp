@@ -1,6 +1,5 @@
 #include "shoal/gui/history_points.hpp"
 
-#include <QJsonArray>
 #include <QPointF>
 
 #include <algorithm>
@@ -14,21 +13,6 @@ QVariantList xy_series(const std::vector<QDateTime>& times, const std::vector<qi
   const double scale = per_minute_step > 0 ? 60.0 / per_minute_step : 1.0;
   for (std::size_t i = 0; i < n; ++i)
     out.append(QPointF(static_cast<double>(times[i].toMSecsSinceEpoch()), static_cast<double>(values[i]) * scale));
-  return out;
-}
-
-HistoryPoints HistoryPoints::parse(const QJsonObject& doc, const std::vector<QString>& fields) {
-  HistoryPoints out(fields.size());
-  std::vector<qint64> row(fields.size());
-  for (const auto& v : doc.value("points").toArray()) {
-    const QJsonObject o = v.toObject();
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      const qsizetype dot = fields[i].indexOf('.');
-      row[i] = dot < 0 ? o.value(fields[i]).toInteger()
-                       : o.value(fields[i].left(dot)).toObject().value(fields[i].mid(dot + 1)).toInteger();
-    }
-    out.append(QDateTime::fromSecsSinceEpoch(o.value("t").toInteger(), Qt::UTC), row);
-  }
   return out;
 }
 

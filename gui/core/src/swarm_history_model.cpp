@@ -1,17 +1,16 @@
 #include "shoal/gui/swarm_history_model.hpp"
 
-#include <QJsonArray>
-#include <QJsonObject>
 #include <QRegularExpression>
 
 #include <algorithm>
 
+#include "shoal/gui/api_values.hpp"
+#include "shoal/proto/api_history.hpp"
 
 namespace shoal::gui {
 
 namespace {
 constexpr const char* kNames[3] = {"seeders", "leechers", "completed"};
-const std::vector<QString> kFields = {"seeders", "leechers", "completed"};
 }  // namespace
 
 SwarmHistoryModel::SwarmHistoryModel(QObject* parent) : QAbstractListModel(parent) {}
@@ -85,13 +84,16 @@ void SwarmHistoryModel::refresh() {
   m_client->getJson(QStringLiteral("/api/v1/history/swarms/%1?window=%2").arg(m_info_hash).arg(m_window),
                     [self, generation](const ApiResult& r) {
                       if (!self || generation != self->m_generation) return;
-                      self->setError(r.ok() ? QString() : r.message);
-                      if (!r.ok()) return;
-                      const QJsonObject doc = r.json.object();
-                      HistoryPoints points = HistoryPoints::parse(doc, kFields);
+                      if (!r.ok()) return self->setError(r.message);
+                      auto history = api::SwarmHistory::from_json(r.json);
+                      if (!history) return self->setError(unreadable_answer(history.error()));
+                      self->setError({});
+                      HistoryPoints points(std::size(kNames));  // seeders, leechers, completed
+                      for (const auto& p : history->points)
+                        points.append(utc_time(p.t), {qcount(p.seeders), qcount(p.leechers), qcount(p.completed)});
                       self->beginResetModel();
                       self->m_points = std::move(points);
-                      self->m_step = doc.value("step").toInt(60);
+                      self->m_step = static_cast<int>(history->step);
                       self->endResetModel();
                       emit self->pointsChanged();
                     });

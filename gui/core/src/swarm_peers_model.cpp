@@ -1,8 +1,8 @@
 #include "shoal/gui/swarm_peers_model.hpp"
 
-#include <QJsonArray>
-#include <QJsonObject>
 #include <QRegularExpression>
+
+#include "shoal/gui/api_values.hpp"
 
 namespace shoal::gui {
 
@@ -40,16 +40,16 @@ int SwarmPeersModel::rowCount(const QModelIndex& parent) const {
 
 QVariant SwarmPeersModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() < 0 || static_cast<std::size_t>(index.row()) >= m_peers.size()) return {};
-  const Peer& p = m_peers[static_cast<std::size_t>(index.row())];
+  const api::SwarmPeer& p = m_peers[static_cast<std::size_t>(index.row())];
   switch (role) {
-    case AddressRole: return p.address;
-    case PortRole: return p.port;
+    case AddressRole: return qtext(p.address);
+    case PortRole: return static_cast<int>(p.port);
     case SeederRole: return p.seeder;
-    case ClientNameRole: return p.client;
-    case ProgressRole: return p.progress;
-    case LastAnnounceRole: return p.last_announce;
-    case UploadedRole: return p.uploaded;
-    case DownloadedRole: return p.downloaded;
+    case ClientNameRole: return p.client ? qtext(*p.client) : QString();
+    case ProgressRole: return maybe(p.progress);
+    case LastAnnounceRole: return utc_time(p.last_announce);
+    case UploadedRole: return maybe(p.uploaded);
+    case DownloadedRole: return maybe(p.downloaded);
     default: return {};
   }
 }
@@ -68,26 +68,13 @@ void SwarmPeersModel::refresh() {
   QPointer<SwarmPeersModel> self(this);
   m_client->getJson(QStringLiteral("/api/v1/swarms/%1/peers?limit=200").arg(m_info_hash), [self, generation](const ApiResult& r) {
     if (!self || generation != self->m_generation) return;
-    self->setError(r.ok() ? QString() : r.message);
-    if (!r.ok()) return;
-    std::vector<Peer> peers;
-    const QJsonObject doc = r.json.object();
-    for (const auto& v : doc.value("peers").toArray()) {
-      const QJsonObject o = v.toObject();
-      Peer p;
-      p.address = o.value("address").toString();
-      p.port = o.value("port").toInt();
-      p.seeder = o.value("seeder").toBool();
-      p.client = o.value("client").toString();
-      if (o.value("progress").isDouble()) p.progress = o.value("progress").toDouble();
-      p.last_announce = QDateTime::fromSecsSinceEpoch(o.value("last_announce").toInteger(), Qt::UTC);
-      if (o.value("uploaded").isDouble()) p.uploaded = o.value("uploaded").toInteger();
-      if (o.value("downloaded").isDouble()) p.downloaded = o.value("downloaded").toInteger();
-      peers.push_back(std::move(p));
-    }
+    if (!r.ok()) return self->setError(r.message);
+    auto list = api::SwarmPeerList::from_json(r.json);
+    if (!list) return self->setError(unreadable_answer(list.error()));
+    self->setError({});
     self->beginResetModel();
-    self->m_peers = std::move(peers);
-    self->m_total = doc.value("total").toInt();
+    self->m_peers = std::move(list->peers);
+    self->m_total = static_cast<int>(std::min<std::uint64_t>(list->total, INT32_MAX));
     self->endResetModel();
     emit self->rowsChanged();
   });

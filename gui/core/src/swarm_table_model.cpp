@@ -1,8 +1,8 @@
 #include "shoal/gui/swarm_table_model.hpp"
 
-#include <QJsonArray>
-#include <QJsonObject>
 #include <QUrlQuery>
+
+#include "shoal/gui/api_values.hpp"
 
 namespace shoal::gui {
 
@@ -64,21 +64,21 @@ int SwarmTableModel::columnCount(const QModelIndex& parent) const { return paren
 
 QVariant SwarmTableModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() < 0 || static_cast<std::size_t>(index.row()) >= m_rows.size()) return {};
-  const Row& r = m_rows[static_cast<std::size_t>(index.row())];
+  const api::SwarmSummary& r = m_rows[static_cast<std::size_t>(index.row())];
   switch (role) {
-    case InfoHashRole: return r.info_hash;
-    case SeedersRole: return r.seeders;
-    case LeechersRole: return r.leechers;
-    case CompletedRole: return r.completed;
-    case PeersRole: return r.seeders + r.leechers;
-    case TrendRole: return r.trend;
+    case InfoHashRole: return qtext(r.info_hash);
+    case SeedersRole: return qcount(r.seeders);
+    case LeechersRole: return qcount(r.leechers);
+    case CompletedRole: return qcount(r.completed);
+    case PeersRole: return qcount(r.peers());
+    case TrendRole: return maybe(r.trend);
     case Qt::DisplayRole:
       switch (index.column()) {
-        case InfoHash: return r.info_hash;
-        case Seeders: return r.seeders;
-        case Leechers: return r.leechers;
-        case Completed: return r.completed;
-        case Trend: return r.trend.isNull() ? QVariant(QStringLiteral("-")) : r.trend;
+        case InfoHash: return qtext(r.info_hash);
+        case Seeders: return qcount(r.seeders);
+        case Leechers: return qcount(r.leechers);
+        case Completed: return qcount(r.completed);
+        case Trend: return r.trend ? maybe(r.trend) : QVariant(QStringLiteral("-"));
         default: return {};
       }
     default: return {};
@@ -140,23 +140,12 @@ void SwarmTableModel::refresh() {
       self->setError(r.message);
       return;
     }
+    auto page = api::SwarmPage::from_json(r.json);
+    if (!page) return self->setError(unreadable_answer(page.error()));
     self->setError({});
-    std::vector<Row> rows;
-    const QJsonArray swarms = r.json.object().value("swarms").toArray();
-    rows.reserve(static_cast<std::size_t>(swarms.size()));
-    for (const auto& v : swarms) {
-      const QJsonObject o = v.toObject();
-      Row row;
-      row.info_hash = o.value("info_hash").toString();
-      row.seeders = static_cast<std::uint32_t>(o.value("seeders").toInteger());
-      row.leechers = static_cast<std::uint32_t>(o.value("leechers").toInteger());
-      row.completed = static_cast<std::uint32_t>(o.value("completed").toInteger());
-      if (!o.value("trend").isNull()) row.trend = static_cast<int>(o.value("trend").toInteger());
-      rows.push_back(std::move(row));
-    }
     self->beginResetModel();
-    self->m_rows = std::move(rows);
-    self->m_total = r.json.object().value("total").toInt();
+    self->m_rows = std::move(page->swarms);
+    self->m_total = static_cast<int>(std::min<std::uint64_t>(page->total, INT32_MAX));
     self->endResetModel();
     emit self->rowsChanged();
   });

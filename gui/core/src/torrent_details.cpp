@@ -1,7 +1,8 @@
 #include "shoal/gui/torrent_details.hpp"
 
-#include <QJsonArray>
-#include <QJsonObject>
+#include "shoal/gui/api_values.hpp"
+#include "shoal/proto/api_catalog.hpp"
+#include "shoal/proto/magnet.hpp"
 #include <QRegularExpression>
 #include <QUrl>
 
@@ -56,29 +57,30 @@ void TorrentDetails::refresh() {
     self->m_loaded = true;
     if (r.status == 404) {
       // Not in the catalog: a magnet from the hash and this server's announce URL.
-      const QString scheme_hash = self->m_info_hash.size() == 40 ? QStringLiteral("urn:btih:") : QStringLiteral("urn:btmh:1220");
-      const QString announce = self->m_client ? self->m_client->baseUrl().toString(QUrl::StripTrailingSlash) + "/announce" : QString();
-      QString magnet = QStringLiteral("magnet:?xt=") + scheme_hash + self->m_info_hash;
-      if (!announce.isEmpty()) magnet += QStringLiteral("&tr=") + QString::fromUtf8(QUrl::toPercentEncoding(announce));
+      MagnetLink link;
+      const std::string hex = self->m_info_hash.toStdString();
+      if (hex.size() == 40) link.info_hash.v1 = Sha1Digest::from_hex(hex);
+      else link.info_hash.v2 = Sha256Digest::from_hex(hex);
+      if (self->m_client)
+        link.trackers.push_back(self->m_client->baseUrl().toString(QUrl::StripTrailingSlash).toStdString() + "/announce");
       self->m_in_catalog = false;
-      self->m_magnet = magnet;
+      self->m_magnet = link.info_hash.empty() ? QString() : qtext(make_magnet_uri(link));
       emit self->changed();
       return;
     }
-    const QJsonObject t = r.json.object().value("torrent").toObject();
+    auto entry = api::CatalogEntry::from_reply(r.json);
+    if (!entry) return self->setError(unreadable_answer(entry.error()));
     self->m_in_catalog = true;
-    self->m_name = t.value("name").toString();
-    self->m_size = t.value("size").toInteger(-1);
-    self->m_category = t.value("category_id").toInt();
+    self->m_name = qtext(entry->name);
+    self->m_size = entry->size;
+    self->m_category = static_cast<int>(entry->category_id);
     self->m_tags.clear();
-    for (const auto& tag : t.value("tags").toArray()) self->m_tags.append(tag.toString());
-    self->m_description = t.value("description").toString();
+    for (const auto& tag : entry->tags) self->m_tags.append(qtext(tag));
+    self->m_description = qtext(entry->description);
     self->m_files.clear();
-    for (const auto& f : t.value("files").toArray()) {
-      const QJsonObject o = f.toObject();
-      self->m_files.append(QVariantMap{{"path", o.value("path").toString()}, {"size", o.value("size").toInteger(-1)}});
-    }
-    self->m_magnet = t.value("magnet").toString();
+    for (const auto& f : entry->files.value_or(std::vector<api::CatalogFile>{}))
+      self->m_files.append(QVariantMap{{"path", qtext(f.path)}, {"size", static_cast<qint64>(f.size)}});
+    self->m_magnet = qtext(entry->magnet);
     emit self->changed();
   });
 }

@@ -1,19 +1,22 @@
 #include "shoal/gui/totals_history_model.hpp"
 
-#include <QJsonArray>
-#include <QJsonObject>
-
 #include <algorithm>
 
+#include "shoal/gui/api_values.hpp"
+#include "shoal/proto/api_history.hpp"
 
 namespace shoal::gui {
 
 namespace {
 constexpr const char* kNames[9] = {"torrents",     "peers",         "seeders",    "leechers",    "completed",
                                    "announcesUdp", "announcesHttp", "scrapesUdp", "scrapesHttp"};
-// The answer's fields behind the roles, in the same order.
-const std::vector<QString> kFields = {"torrents",      "peers",          "seeders",     "leechers",    "completed",
-                                      "announces.udp", "announces.http", "scrapes.udp", "scrapes.http"};
+
+/// A point's values in kNames' order.
+std::vector<qint64> columns_of(const api::TotalsPoint& p) {
+  return {qcount(p.torrents),      qcount(p.peers),          qcount(p.seeders),
+          qcount(p.leechers),      qcount(p.completed),      qcount(p.announces_udp),
+          qcount(p.announces_http), qcount(p.scrapes_udp),    qcount(p.scrapes_http)};
+}
 }  // namespace
 
 TotalsHistoryModel::TotalsHistoryModel(QObject* parent) : QAbstractListModel(parent) {}
@@ -75,17 +78,19 @@ void TotalsHistoryModel::refresh() {
   QPointer<TotalsHistoryModel> self(this);
   m_client->getJson(QStringLiteral("/api/v1/history?window=%1").arg(m_window), [self, generation](const ApiResult& r) {
     if (!self || generation != self->m_generation) return;
-    const QString error = r.ok() ? QString() : r.message;
+    const expected<api::TotalsHistory, Error> history =
+        r.ok() ? api::TotalsHistory::from_json(r.json) : expected<api::TotalsHistory, Error>(api::TotalsHistory{});
+    const QString error = !r.ok() ? r.message : !history ? unreadable_answer(history.error()) : QString();
     if (error != self->m_error) {
       self->m_error = error;
       emit self->errorChanged();
     }
-    if (!r.ok()) return;
-    const QJsonObject doc = r.json.object();
-    HistoryPoints points = HistoryPoints::parse(doc, kFields);
+    if (!error.isEmpty()) return;
+    HistoryPoints points(std::size(kNames));
+    for (const auto& p : history->points) points.append(utc_time(p.t), columns_of(p));
     self->beginResetModel();
     self->m_points = std::move(points);
-    self->m_step = doc.value("step").toInt(60);
+    self->m_step = static_cast<int>(history->step);
     self->endResetModel();
     emit self->pointsChanged();
   });

@@ -3,11 +3,12 @@
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 #include <algorithm>
 
+#include "shoal/gui/api_values.hpp"
 
 namespace shoal::gui {
 
@@ -44,21 +45,21 @@ int TransfersModel::rowCount(const QModelIndex& parent) const {
 
 QVariant TransfersModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() < 0 || static_cast<std::size_t>(index.row()) >= m_rows.size()) return {};
-  const Transfer& t = m_rows[static_cast<std::size_t>(index.row())];
+  const api::TransferView& t = m_rows[static_cast<std::size_t>(index.row())];
   switch (role) {
-    case TorrentIdRole: return t.id;
-    case NameRole: return t.name;
-    case StateRole: return t.state;
+    case TorrentIdRole: return qtext(t.id);
+    case NameRole: return qtext(t.name);
+    case StateRole: return qtext(t.state);
     case ProgressRole: return t.progress;
-    case DownloadRateRole: return t.download_rate;
-    case UploadRateRole: return t.upload_rate;
-    case EtaRole: return t.eta;
+    case DownloadRateRole: return static_cast<qint64>(t.download_rate);
+    case UploadRateRole: return static_cast<qint64>(t.upload_rate);
+    case EtaRole: return static_cast<qint64>(t.eta);
     case RatioRole: return t.ratio;
-    case PeersRole: return t.peers;
-    case SeedsRole: return t.seeds;
-    case SizeRole: return t.size;
+    case PeersRole: return static_cast<int>(t.peers);
+    case SeedsRole: return static_cast<int>(t.seeds);
+    case SizeRole: return static_cast<qint64>(t.size);
     case PausedRole: return t.paused;
-    case ErrorRole: return t.error;
+    case ErrorRole: return qtext(t.error);
     default: return {};
   }
 }
@@ -72,8 +73,9 @@ QHash<int, QByteArray> TransfersModel::roleNames() const {
 }
 
 int TransfersModel::rowOf(const QString& torrentId) const {
+  const std::string id = torrentId.toStdString();
   for (std::size_t i = 0; i < m_rows.size(); ++i)
-    if (m_rows[i].id == torrentId) return static_cast<int>(i);
+    if (m_rows[i].id == id) return static_cast<int>(i);
   return -1;
 }
 
@@ -91,24 +93,6 @@ QVariantList TransfersModel::speedSeries(const QString& direction) const {
   return {};
 }
 
-TransfersModel::Transfer TransfersModel::from_json(const QJsonObject& o) {
-  Transfer t;
-  t.id = o.value("id").toString();
-  t.name = o.value("name").toString();
-  t.state = o.value("state").toString();
-  t.error = o.value("error").toString();
-  t.progress = o.value("progress").toDouble();
-  t.ratio = o.value("ratio").toDouble(-1);
-  t.download_rate = o.value("download_rate").toInteger();
-  t.upload_rate = o.value("upload_rate").toInteger();
-  t.eta = o.value("eta").toInteger(-1);
-  t.size = o.value("size").toInteger();
-  t.peers = o.value("peers").toInt();
-  t.seeds = o.value("seeds").toInt();
-  t.paused = o.value("paused").toBool();
-  return t;
-}
-
 void TransfersModel::refresh() {
   if (!m_client) return setError(tr("not connected"));
   if (m_in_flight) return;  // one sync at a time: deltas must apply in order
@@ -118,30 +102,30 @@ void TransfersModel::refresh() {
   m_client->getJson(QStringLiteral("/api/v1/sync?since=%1").arg(m_revision), [self, generation](const ApiResult& r) {
     if (!self || generation != self->m_generation) return;
     self->m_in_flight = false;
-    self->setError(r.ok() ? QString() : r.message);
-    if (r.ok()) self->apply(r.json.object());
+    if (!r.ok()) return self->setError(r.message);
+    auto sync = api::TransferSync::from_json(r.json);
+    if (!sync) return self->setError(unreadable_answer(sync.error()));
+    self->setError({});
+    self->apply(std::move(*sync));
   });
 }
 
-void TransfersModel::apply(const QJsonObject& answer) {
+void TransfersModel::apply(api::TransferSync&& answer) {
   const int before = rowCount();
-  const QJsonArray torrents = answer.value("torrents").toArray();
-  if (answer.value("full").toBool()) {
+  if (answer.full) {
     beginResetModel();
-    m_rows.clear();
-    for (const auto& v : torrents) m_rows.push_back(from_json(v.toObject()));
+    m_rows = std::move(answer.torrents);
     endResetModel();
   } else {
-    for (const auto& v : answer.value("removed").toArray()) {
-      const int row = rowOf(v.toString());
+    for (const auto& id : answer.removed) {
+      const int row = rowOf(qtext(id));
       if (row < 0) continue;
       beginRemoveRows({}, row, row);
       m_rows.erase(m_rows.begin() + row);
       endRemoveRows();
     }
-    for (const auto& v : torrents) {
-      Transfer t = from_json(v.toObject());
-      const int row = rowOf(t.id);
+    for (auto& t : answer.torrents) {
+      const int row = rowOf(qtext(t.id));
       if (row >= 0) {
         m_rows[static_cast<std::size_t>(row)] = std::move(t);
         emit dataChanged(index(row), index(row));
@@ -153,10 +137,9 @@ void TransfersModel::apply(const QJsonObject& answer) {
       }
     }
   }
-  m_revision = answer.value("revision").toInteger(m_revision);
-  const QJsonObject global = answer.value("global").toObject();
-  m_download_rate = global.value("download_rate").toInteger();
-  m_upload_rate = global.value("upload_rate").toInteger();
+  m_revision = static_cast<qint64>(answer.revision);
+  m_download_rate = answer.global.download_rate;
+  m_upload_rate = answer.global.upload_rate;
   m_speeds.append(QDateTime::currentDateTimeUtc(), {m_download_rate, m_upload_rate});
   m_speeds.trim_front(static_cast<std::size_t>(m_history_size));
   if (rowCount() != before) emit countChanged();

@@ -1,7 +1,11 @@
 #include "shoal/gui/users_model.hpp"
 
-#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <QUrl>
+
+#include "shoal/gui/api_values.hpp"
 
 namespace shoal::gui {
 
@@ -32,15 +36,15 @@ int UsersModel::rowCount(const QModelIndex& parent) const {
 
 QVariant UsersModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() < 0 || static_cast<std::size_t>(index.row()) >= m_users.size()) return {};
-  const User& u = m_users[static_cast<std::size_t>(index.row())];
+  const api::UserView& u = m_users[static_cast<std::size_t>(index.row())];
   switch (role) {
-    case UserIdRole: return u.id;
-    case UsernameRole: return u.username;
-    case EmailRole: return u.email;
-    case RoleRole: return u.role;
+    case UserIdRole: return static_cast<qint64>(u.id);
+    case UsernameRole: return qtext(u.username);
+    case EmailRole: return u.email ? qtext(*u.email) : QString();
+    case RoleRole: return qtext(u.role);
     case EnabledRole: return u.enabled;
-    case CreatedAtRole: return u.created_at;
-    case LastLoginAtRole: return u.last_login_at.isValid() ? QVariant(u.last_login_at) : QVariant();
+    case CreatedAtRole: return utc_time(u.created_at);
+    case LastLoginAtRole: return u.last_login_at ? QVariant(utc_time(*u.last_login_at)) : QVariant();
     default: return {};
   }
 }
@@ -57,19 +61,6 @@ int UsersModel::rowOf(qint64 userId) const {
   return -1;
 }
 
-UsersModel::User UsersModel::from_json(const QJsonObject& o) {
-  User u;
-  u.id = o.value("id").toInteger();
-  u.username = o.value("username").toString();
-  u.email = o.value("email").toString();
-  u.role = o.value("role").toString();
-  u.enabled = o.value("enabled").toBool(true);
-  u.created_at = QDateTime::fromSecsSinceEpoch(o.value("created_at").toInteger(), Qt::UTC);
-  if (o.value("last_login_at").isDouble())
-    u.last_login_at = QDateTime::fromSecsSinceEpoch(o.value("last_login_at").toInteger(), Qt::UTC);
-  return u;
-}
-
 void UsersModel::refresh() {
   if (!m_client) return setError(tr("not connected"));
   const std::uint64_t generation = ++m_generation;
@@ -77,16 +68,12 @@ void UsersModel::refresh() {
   const QString path = QStringLiteral("/api/v1/admin/users?limit=500&q=") + QString::fromUtf8(QUrl::toPercentEncoding(m_query));
   m_client->getJson(path, [self, generation](const ApiResult& r) {
     if (!self || generation != self->m_generation) return;
-    self->setError(r.ok() ? QString() : r.message);
-    std::vector<User> users;
-    int total = 0;
-    if (r.ok()) {
-      for (const auto& v : r.json.object().value("users").toArray()) users.push_back(from_json(v.toObject()));
-      total = r.json.object().value("total").toInt(static_cast<int>(users.size()));
-    }
+    auto page = r.ok() ? api::UserPage::from_json(r.json) : expected<api::UserPage, Error>(api::UserPage{});
+    self->setError(!r.ok() ? r.message : !page ? unreadable_answer(page.error()) : QString());
+    if (!page) page = api::UserPage{};
     self->beginResetModel();
-    self->m_users = std::move(users);
-    self->m_total = total;
+    self->m_users = std::move(page->users);
+    self->m_total = static_cast<int>(std::min<std::uint64_t>(page->total, INT32_MAX));
     self->endResetModel();
     emit self->rowsChanged();
   });
@@ -109,9 +96,14 @@ void UsersModel::patch(qint64 userId, const QJsonObject& change) {
                          emit self->changeDone(false, r.message);
                          return;
                        }
+                       auto user = api::UserView::from_reply(r.json);
+                       if (!user) {
+                         emit self->changeDone(false, unreadable_answer(user.error()));
+                         return;
+                       }
                        const int row = self->rowOf(userId);
                        if (row >= 0) {
-                         self->m_users[static_cast<std::size_t>(row)] = from_json(r.json.object().value("user").toObject());
+                         self->m_users[static_cast<std::size_t>(row)] = std::move(*user);
                          emit self->dataChanged(self->index(row), self->index(row));
                        }
                        emit self->changeDone(true, {});

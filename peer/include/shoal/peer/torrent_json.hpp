@@ -1,6 +1,7 @@
 #pragma once
-// The JSON shape of a torrent in shoal-peer — one shape for the control API (list, details,
-// delta sync) and for lifecycle hook events (hook_event.hpp) — and the torrent ids the API uses.
+// A torrent of shoal-peer as the control API (list, details, delta sync) and lifecycle hook events
+// (hook_event.hpp) show it — the message type api::TransferView (proto's api_transfers.hpp, which
+// clients read) filled from a TorrentStatus — and the torrent ids the API uses.
 //
 //   torrent_json(status, "tv", {"hd"})
 //     {"id": "<40 hex>", "info_hash_v1": "...", "info_hash_v2": "...", "name": "...",
@@ -21,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shoal/peer/node.hpp"
+#include "shoal/proto/api_transfers.hpp"
 
 namespace shoal::peer {
 
@@ -30,6 +32,8 @@ std::string torrent_id(const InfoHash& hash);
 std::optional<InfoHash> parse_torrent_id(std::string_view id);
 /// The API's `state` of a torrent (see above).
 std::string torrent_api_state(const TorrentStatus& s);
+api::TransferView torrent_view(const TorrentStatus& s, std::string_view category, const std::vector<std::string>& tags);
+/// torrent_view(...).to_json()
 nlohmann::json torrent_json(const TorrentStatus& s, std::string_view category, const std::vector<std::string>& tags);
 
 }  // namespace shoal::peer

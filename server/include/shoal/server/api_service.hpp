@@ -28,6 +28,7 @@
 #include <memory>
 #include <string>
 
+#include "shoal/proto/api_json.hpp"
 #include "shoal/server/auth.hpp"
 #include "shoal/server/rate_limiter.hpp"
 #include "shoal/server/api_router.hpp"
@@ -53,9 +54,8 @@ struct ApiOptions {
 /// an unknown /api path before the API exists).
 void write_api_reply(const ApiReply& reply, HttpResponse& res);
 
-/// True when `body` nests arrays/objects deeper than `max_depth` (a cheap scan that skips
-/// strings; run before a recursive parser sees the text).
-bool json_nesting_exceeds(std::string_view body, std::size_t max_depth) noexcept;
+/// proto's scan (api_json.hpp): true when `body` nests deeper than `max_depth`.
+using api::json_nesting_exceeds;
 
 /// The value of cookie `name` in a Cookie header, or nullopt.
 std::optional<std::string_view> cookie_value(std::string_view cookie_header,

@@ -37,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shoal/proto/api_users.hpp"
 #include "shoal/proto/expected.hpp"
 #include "shoal/proto/hash.hpp"
 #include "shoal/tracker/account_service.hpp"
@@ -63,6 +64,8 @@ struct AccountApiDeps {
 };
 
 /// The public view of a user (no password hash, no passkey).
+/// An account as the API shows it (api_users.hpp), and that as JSON.
+api::UserView user_view(const UserRecord& user);
 nlohmann::json user_json(const UserRecord& user);
 
 /// Registers every endpoint above on `router`. `accounts` and whatever `deps` refers to must

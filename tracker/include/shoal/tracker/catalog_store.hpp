@@ -67,6 +67,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shoal/proto/api_catalog.hpp"
 #include "shoal/proto/expected.hpp"
 #include "shoal/proto/hash.hpp"
 #include "shoal/proto/info_hash.hpp"
@@ -116,11 +117,9 @@ struct CatalogCategory {
   friend bool operator==(const CatalogCategory&, const CatalogCategory&) = default;
 };
 
-struct CatalogFile {
-  std::string path;  ///< components joined by '/', as FileEntry::path_string()
-  std::int64_t size = 0;
-  friend bool operator==(const CatalogFile&, const CatalogFile&) = default;
-};
+/// A file of a catalog entry (path: components joined by '/', as FileEntry::path_string()): the
+/// API's message type itself.
+using CatalogFile = api::CatalogFile;
 
 /// A catalog row. `files` is filled by get() and find() only (empty in lists).
 struct CatalogTorrent {

@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "shoal/proto/api_history.hpp"
 #include "shoal/proto/hash.hpp"
 #include "shoal/tracker/swarm_store.hpp"
 
@@ -42,21 +43,10 @@ inline constexpr std::int64_t kFineSpan = 24 * 3600;
 inline constexpr std::int64_t kCoarseStep = 600;
 inline constexpr std::int64_t kCoarseSpan = 30 * 24 * 3600;
 
-/// One point of the totals series. Gauges are values at (or, coarse, averaged over) the step;
-/// the request counts are what happened during the step.
-struct TotalsPoint {
-  std::int64_t t = 0;  ///< start of the step, unix seconds
-  std::uint64_t torrents = 0;
-  std::uint64_t peers = 0;
-  std::uint64_t seeders = 0;
-  std::uint64_t leechers = 0;
-  std::uint64_t completed = 0;  ///< sum of every swarm's completed count
-  std::uint64_t announces_udp = 0;
-  std::uint64_t announces_http = 0;
-  std::uint64_t scrapes_udp = 0;
-  std::uint64_t scrapes_http = 0;
-  friend bool operator==(const TotalsPoint&, const TotalsPoint&) = default;
-};
+/// One point of the totals series: the API's message type itself (t = start of the step; gauges
+/// are values at, or coarse, averaged over the step; request counts are what happened during it;
+/// completed is the sum of every swarm's completed count).
+using TotalsPoint = api::TotalsPoint;
 
 struct SwarmPoint {
   std::int64_t t = 0;

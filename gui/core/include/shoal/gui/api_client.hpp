@@ -9,7 +9,8 @@
 //   api.setApiKey("sk_...");
 //   api.getJson("/api/v1/swarms?limit=100", [](const ApiResult& r) {
 //     if (!r.ok()) { show(r.message); return; }     // unreachable, 401 wrong key, TLS, timeout
-//     use(r.json);
+//     auto page = shoal::api::SwarmPage::from_json(r.json);   // proto's api_swarms.hpp
+//     if (!page) { show(unreadable_answer(page.error())); return; }
 //   });
 //
 // Contract
@@ -34,6 +35,8 @@
 #include <chrono>
 #include <functional>
 
+#include "shoal/proto/api_json.hpp"
+
 namespace shoal::gui {
 
 struct ApiResult {
@@ -41,7 +44,9 @@ struct ApiResult {
   Kind kind = Kind::ok;
   int status = 0;        ///< HTTP status, 0 without an answer
   QString message;       ///< for humans, empty when ok
-  QJsonDocument json;    ///< the answer's body (ok)
+  /// The answer's body (ok; null for an empty 2xx), parsed within proto's limits: read it with
+  /// the message type of the call (e.g. api::SwarmPage::from_json) — not by field names here.
+  shoal::api::Json json;
   bool ok() const noexcept { return kind == Kind::ok; }
 };
 

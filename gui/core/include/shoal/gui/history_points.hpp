@@ -1,18 +1,17 @@
 #pragma once
-// HistoryPoints: the points of a history answer (GET /api/v1/history, /history/swarms/{hash},
-// and any time series of the monitor), stored by column, with what charts need from them.
+// HistoryPoints: a time series of the monitor (the points of a history answer — proto's
+// api_history.hpp — or the Transfers speed samples), stored by column, with what charts need.
 //
-//   HistoryPoints h = HistoryPoints::parse(doc, {"seeders", "leechers", "announces.udp"});
+//   HistoryPoints h(2);
+//   for (const auto& p : history.points) h.append(utc_time(p.t), {qcount(p.seeders), qcount(p.leechers)});
 //   h.size();  h.time(i);  h.value(column, i);
 //   h.series(column, /*per_minute_step=*/600)  // QVariantList of QPointF(ms since epoch, value / 10)
 //
-// Contract: each point is an object with "t" (unix seconds) and the named fields; a dotted name
-// reads a nested field ("announces.udp"); a missing field reads 0. series() points have x in
-// milliseconds since the epoch (a DateTimeAxis's unit); a per_minute_step > 0 scales values that
-// count events per step to events per minute. xy_series() does the same for any times/values.
+// Contract: series() points have x in milliseconds since the epoch (a DateTimeAxis's unit); a
+// per_minute_step > 0 scales values that count events per step to events per minute.
+// xy_series() does the same for any times/values.
 
 #include <QDateTime>
-#include <QJsonObject>
 #include <QString>
 #include <QVariantList>
 
@@ -28,9 +27,6 @@ class HistoryPoints {
 public:
   HistoryPoints() = default;
   explicit HistoryPoints(std::size_t columns) : m_columns(columns) {}
-
-  /// doc["points"] read into one column per name in `fields`.
-  static HistoryPoints parse(const QJsonObject& doc, const std::vector<QString>& fields);
 
   void append(const QDateTime& time, const std::vector<qint64>& values);  ///< one value per column
   std::size_t size() const noexcept { return m_times.size(); }

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "shoal/proto/api_swarms.hpp"
 #include "shoal/gui/api_client.hpp"
 
 namespace shoal::gui {
@@ -62,19 +63,11 @@ signals:
   void errorChanged();
 
 private:
-  struct Peer {
-    QString address, client;
-    int port = 0;
-    bool seeder = false;
-    QVariant progress;  ///< double, or null
-    QDateTime last_announce;
-    QVariant uploaded, downloaded;  ///< qint64, or null
-  };
   void setError(const QString& error);
 
   QPointer<ApiClient> m_client;
   QString m_info_hash;
-  std::vector<Peer> m_peers;
+  std::vector<api::SwarmPeer> m_peers;
   int m_total = 0;
   QString m_error;
   std::uint64_t m_generation = 0;

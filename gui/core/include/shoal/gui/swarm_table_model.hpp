@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "shoal/proto/api_swarms.hpp"
 #include "shoal/gui/api_client.hpp"
 
 namespace shoal::gui {
@@ -77,15 +78,10 @@ signals:
   void loadingChanged();
 
 private:
-  struct Row {
-    QString info_hash;
-    std::uint32_t seeders = 0, leechers = 0, completed = 0;
-    QVariant trend;  ///< int, or null
-  };
   void setError(const QString& error);
 
   QPointer<ApiClient> m_client;
-  std::vector<Row> m_rows;
+  std::vector<api::SwarmSummary> m_rows;
   int m_sort_column = Seeders;
   Qt::SortOrder m_sort_order = Qt::DescendingOrder;
   QString m_filter;

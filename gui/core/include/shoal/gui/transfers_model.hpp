@@ -30,6 +30,7 @@
 
 #include "shoal/gui/api_client.hpp"
 #include "shoal/gui/history_points.hpp"
+#include "shoal/proto/api_transfers.hpp"
 
 namespace shoal::gui {
 
@@ -88,20 +89,12 @@ signals:
   void actionDone(bool ok, const QString& message);
 
 private:
-  struct Transfer {
-    QString id, name, state, error;
-    double progress = 0, ratio = -1;
-    qint64 download_rate = 0, upload_rate = 0, eta = -1, size = 0;
-    int peers = 0, seeds = 0;
-    bool paused = false;
-  };
-  static Transfer from_json(const QJsonObject& o);
-  void apply(const QJsonObject& answer);
+  void apply(api::TransferSync&& answer);
   void action(const QByteArray& method, const QString& path, const QByteArray& body, const QByteArray& type);
   void setError(const QString& error);
 
   QPointer<ApiClient> m_client;
-  std::vector<Transfer> m_rows;
+  std::vector<api::TransferView> m_rows;
   HistoryPoints m_speeds{2};  ///< download, upload rate at each sync
   qint64 m_revision = 0;
   qint64 m_download_rate = 0, m_upload_rate = 0;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "shoal/gui/api_client.hpp"
+#include "shoal/proto/api_users.hpp"
 
 namespace shoal::gui {
 
@@ -65,18 +66,11 @@ signals:
   void changeDone(bool ok, const QString& message);
 
 private:
-  struct User {
-    qint64 id = 0;
-    QString username, email, role;
-    bool enabled = true;
-    QDateTime created_at, last_login_at;
-  };
-  static User from_json(const QJsonObject& o);
   void patch(qint64 userId, const QJsonObject& change);
   void setError(const QString& error);
 
   QPointer<ApiClient> m_client;
-  std::vector<User> m_users;
+  std::vector<api::UserView> m_users;
   QString m_query;
   int m_total = 0;
   QString m_error;
