@@ -29,6 +29,7 @@ PACKAGES=(
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript
   qml6-module-qtcharts qml6-module-qttest qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel
+  qtkeychain-qt6-dev libsecret-1-0 gnome-keyring dbus libsecret-tools
 )
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }

@@ -249,6 +249,23 @@ Pane {
         }
     }
 
+    // Where a remembered key went when the keychain could not take it.
+    Dialog {
+        id: keyNoticeDialog
+        objectName: "keyNoticeDialog"
+        title: qsTr("Key not in a keychain")
+        modal: true
+        anchors.centerIn: parent
+        standardButtons: Dialog.Ok
+        Label {
+            objectName: "keyNoticeText"
+            text: saved.keyNotice
+            textFormat: Text.PlainText
+            wrapMode: Text.Wrap
+            width: Math.min(implicitWidth, view.width * 0.8)
+        }
+    }
+
     Dialog {
         id: saveDialog
         objectName: "saveDialog"
@@ -272,6 +289,7 @@ Pane {
                                   peer ? transfersPage.client.baseUrl.toString() : api.baseUrl.toString(),
                                   peer ? transfersPage.client.apiKey : api.apiKey, rememberBox.checked)
             if (!ok) { message = saved.error; Qt.callLater(open) }   // after this close completes
+            else if (rememberBox.checked && saved.keyNotice !== "") Qt.callLater(keyNoticeDialog.open)
         }
         ColumnLayout {
             anchors.fill: parent
@@ -283,7 +301,7 @@ Pane {
                 text: qsTr("Remember the key on this computer")
             }
             Label {
-                text: qsTr("Without it you type the key each time. With it the key is kept in a file only\nyour account can read (%1).").arg(saved.path)
+                text: qsTr("Without it you type the key each time. With it the key is kept in your system's\nkeychain (where there is none: in a file only your account can read, %1).").arg(saved.path)
                 textFormat: Text.PlainText
                 opacity: 0.75
                 font.pixelSize: Qt.application.font.pixelSize * 0.9

@@ -47,6 +47,9 @@ private:
 
 private slots:
   void initTestCase() {
+    // No keychain answers here (a session bus that is not there), on any machine: saved keys
+    // take the owner-only file (monitor_keychain_test covers the keychain).
+    qputenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/shoal-test-bus");
     const QString error = m_tracker.start();
     QVERIFY2(error.isEmpty(), qPrintable(error));
     m_base = m_tracker.base();
@@ -493,6 +496,10 @@ private slots:
       QCOMPARE(store.rowCount(), 0);
       QVERIFY(store.save("home", "tracker", "http://tracker.example:6969/", "sk_secret1", false));
       QVERIFY(store.save("seedbox", "peer", "https://seedbox.example:9091", "sk_secret2", true));
+      // No keychain: the key went to the file, and the notice says where and why.
+      QVERIFY2(store.keyNotice().contains("readable by your account only") && store.keyNotice().contains(path),
+               qPrintable(store.keyNotice()));
+      QCOMPARE(store.get(1).value("keyIn").toString(), QStringLiteral("file"));
       // Refused: nothing changes.
       QVERIFY(!store.save("", "tracker", "http://x", "", false));
       QVERIFY(!store.error().isEmpty());
@@ -503,6 +510,12 @@ private slots:
       QCOMPARE(store.get(0).value("url").toString(), QStringLiteral("http://tracker.example:6969"));
       QCOMPARE(store.get(0).value("hasKey").toBool(), false);
       QCOMPARE(store.get(1).value("key").toString(), QStringLiteral("sk_secret2"));
+      // A store told to use no keychain says so.
+      ConnectionStore plain;
+      plain.setKeychainService({});
+      plain.setPath(dir.filePath("plain.json"));
+      QVERIFY(plain.save("x", "tracker", "http://x.example", "sk_plain", true));
+      QVERIFY2(plain.keyNotice().contains("no keychain is configured"), qPrintable(plain.keyNotice()));
     }
     // On disk: owner-only, and the key saved without consent is nowhere in it.
     QFile file(path);

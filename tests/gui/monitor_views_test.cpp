@@ -83,6 +83,9 @@ int main(int argc, char** argv) {
   // Saved connections go to a throw-away config folder, not the user's.
   QTemporaryDir config;
   qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+  // And no keychain answers (a session bus that is not there): a remembered key takes the
+  // owner-only file and the user is told — on any machine, never the user's own keyring.
+  qputenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/shoal-test-bus");
   QApplication app(argc, argv);
   QQuickStyle::setStyle(QStringLiteral("Fusion"));
   Setup setup;

@@ -10,6 +10,8 @@
 #include <QStandardPaths>
 #include <QUrl>
 
+#include "shoal/gui/key_vault.hpp"
+
 namespace shoal::gui {
 
 ConnectionStore::ConnectionStore(QObject* parent) : QAbstractListModel(parent), m_path(defaultPath()) { load(); }
@@ -23,6 +25,18 @@ void ConnectionStore::setPath(const QString& path) {
   m_path = path;
   load();
   emit pathChanged();
+}
+
+void ConnectionStore::setKeychainService(const QString& service) {
+  if (service == m_service) return;
+  m_service = service;
+  emit keychainServiceChanged();
+}
+
+void ConnectionStore::setKeyNotice(const QString& notice) {
+  if (notice == m_key_notice) return;
+  m_key_notice = notice;
+  emit keyNoticeChanged();
 }
 
 void ConnectionStore::setError(const QString& error) {
@@ -47,7 +61,11 @@ void ConnectionStore::load() {
       } else {
         for (const auto& v : doc.object().value("connections").toArray()) {
           const QJsonObject o = v.toObject();
-          Entry e{o.value("name").toString(), o.value("kind").toString(), o.value("url").toString(), o.value("key").toString()};
+          Entry e{o.value("name").toString(), o.value("kind").toString(), o.value("url").toString(),
+                  o.value("key").toString(), {}};
+          e.key_in = o.value("key_in").toString() == QLatin1String("keychain") ? QStringLiteral("keychain")
+                     : !e.key.isEmpty()                                         ? QStringLiteral("file")
+                                                                                : QString();
           if (!e.name.isEmpty() && !e.url.isEmpty()) m_entries.push_back(std::move(e));
         }
       }
@@ -62,7 +80,8 @@ bool ConnectionStore::write(const std::vector<Entry>& entries) {
   QJsonArray list;
   for (const Entry& e : entries) {
     QJsonObject o{{"name", e.name}, {"kind", e.kind}, {"url", e.url}};
-    if (!e.key.isEmpty()) o.insert("key", e.key);
+    if (e.key_in == QLatin1String("file")) o.insert("key", e.key);
+    else if (e.key_in == QLatin1String("keychain")) o.insert("key_in", "keychain");
     list.append(o);
   }
   // The folder is owner-only too, so not even the moment before the file's own permissions are
@@ -110,11 +129,29 @@ bool ConnectionStore::save(const QString& name, const QString& kind, const QStri
   QUrl clean = parsed;
   if (clean.path() == QLatin1String("/")) clean.setPath({});
   std::vector<Entry> next = m_entries;
-  Entry entry{trimmed, kind, clean.toString(QUrl::StripTrailingSlash), rememberKey ? key.trimmed() : QString()};
+  Entry entry{trimmed, kind, clean.toString(QUrl::StripTrailingSlash), rememberKey ? key.trimmed() : QString(), {}};
   const int at = indexOf(trimmed);
+  const bool had_keychain_key = at >= 0 && m_entries[static_cast<std::size_t>(at)].key_in == QLatin1String("keychain");
+  QString notice;
+  if (!entry.key.isEmpty()) {
+    QString why = tr("no keychain is configured");
+    if (!m_service.isEmpty() && KeyVault(m_service).write(entry.name, entry.key, &why)) {
+      entry.key_in = QStringLiteral("keychain");
+    } else {
+      entry.key_in = QStringLiteral("file");
+      notice = tr("The key is kept in %1, readable by your account only: %2.").arg(m_path, why);
+    }
+  }
   if (at >= 0) next[static_cast<std::size_t>(at)] = entry;
   else next.push_back(entry);
-  if (!write(next)) return false;
+  if (!write(next)) {
+    if (entry.key_in == QLatin1String("keychain") && !had_keychain_key) KeyVault(m_service).erase(entry.name);
+    return false;
+  }
+  // Not remembered any more (or now in the file): the keychain keeps no copy.
+  if (had_keychain_key && entry.key_in != QLatin1String("keychain") && !m_service.isEmpty())
+    KeyVault(m_service).erase(entry.name);
+  setKeyNotice(notice);
   if (at >= 0) {
     m_entries = std::move(next);
     emit dataChanged(index(at), index(at));
@@ -131,8 +168,13 @@ bool ConnectionStore::remove(const QString& name) {
   const int at = indexOf(name);
   if (at < 0) return false;
   std::vector<Entry> next = m_entries;
+  const Entry gone = next[static_cast<std::size_t>(at)];
   next.erase(next.begin() + at);
   if (!write(next)) return false;
+  if (gone.key_in == QLatin1String("keychain") && !m_service.isEmpty()) {
+    QString why;
+    if (!KeyVault(m_service).erase(gone.name, &why)) setError(tr("the key of '%1' stays in the keychain: %2").arg(gone.name, why));
+  }
   beginRemoveRows({}, at, at);
   m_entries = std::move(next);
   endRemoveRows();
@@ -146,10 +188,16 @@ int ConnectionStore::indexOf(const QString& name) const {
   return -1;
 }
 
-QVariantMap ConnectionStore::get(int row) const {
+QVariantMap ConnectionStore::get(int row) {
   if (row < 0 || static_cast<std::size_t>(row) >= m_entries.size()) return {};
-  const Entry& e = m_entries[static_cast<std::size_t>(row)];
-  return {{"name", e.name}, {"kind", e.kind}, {"url", e.url}, {"key", e.key}, {"hasKey", !e.key.isEmpty()}};
+  Entry& e = m_entries[static_cast<std::size_t>(row)];
+  if (e.key_in == QLatin1String("keychain") && e.key.isEmpty()) {
+    QString why = tr("no keychain is configured");
+    auto key = m_service.isEmpty() ? std::nullopt : KeyVault(m_service).read(e.name, &why);
+    if (key) e.key = *key;
+    else setError(tr("the key of '%1' could not be read from the keychain: %2").arg(e.name, why));
+  }
+  return {{"name", e.name}, {"kind", e.kind}, {"url", e.url}, {"key", e.key}, {"hasKey", !e.key_in.isEmpty()}, {"keyIn", e.key_in}};
 }
 
 int ConnectionStore::rowCount(const QModelIndex& parent) const {
@@ -164,7 +212,7 @@ QVariant ConnectionStore::data(const QModelIndex& index, int role) const {
     case NameRole: return e.name;
     case KindRole: return e.kind;
     case UrlRole: return e.url;
-    case HasKeyRole: return !e.key.isEmpty();
+    case HasKeyRole: return !e.key_in.isEmpty();
     default: return {};
   }
 }

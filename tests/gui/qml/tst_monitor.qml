@@ -207,7 +207,14 @@ Item {
             findChild(dialog, "saveName").text = "test tracker"
             findChild(dialog, "rememberKey").checked = true
             dialog.accept()
-            tryVerify(() => store.get(0).hasKey, 5000)
+            tryVerify(() => store.get(0).hasKey, 15000)
+            // No keychain here (the runner gives no session bus): the user is told where the key went.
+            const notice = findChild(view, "keyNoticeDialog")
+            tryVerify(() => notice.opened, 5000)
+            verify(findChild(notice, "keyNoticeText").text.indexOf("readable by your account only") >= 0)
+            compare(store.get(0).keyIn, "file")
+            notice.close()
+            tryVerify(() => !notice.opened, 5000)
             compare(store.count, 1)
             view.connectTo("http://127.0.0.1:1", "")
             tryVerify(() => view.error !== "", 10000)
