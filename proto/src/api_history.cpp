@@ -59,7 +59,7 @@ Json points_json(const std::vector<P>& points) {
 }  // namespace
 
 Json TotalsHistory::to_json() const {
-  return {{"step", step}, {"from", from}, {"to", to}, {"points", points_json(points)}};
+  return {{"step", step}, {"from", from}, {"to", to}, {"since", or_null(since)}, {"points", points_json(points)}};
 }
 
 expected<TotalsHistory, Error> TotalsHistory::from_json(const Json& j) {
@@ -68,13 +68,15 @@ expected<TotalsHistory, Error> TotalsHistory::from_json(const Json& j) {
   h.step = r.integer("step");
   h.from = r.integer("from");
   h.to = r.integer("to");
+  h.since = r.opt_integer("since");
   h.points = read_list<TotalsPoint>(r, "points", TotalsPoint::from_json);
   if (!r.ok()) return r.take_error();
   return h;
 }
 
 Json SwarmHistory::to_json() const {
-  return {{"info_hash", info_hash}, {"step", step}, {"from", from}, {"to", to}, {"points", points_json(points)}};
+  return {{"info_hash", info_hash}, {"step", step},       {"from", from},
+          {"to", to},               {"since", or_null(since)}, {"points", points_json(points)}};
 }
 
 expected<SwarmHistory, Error> SwarmHistory::from_json(const Json& j) {
@@ -84,6 +86,7 @@ expected<SwarmHistory, Error> SwarmHistory::from_json(const Json& j) {
   h.step = r.integer("step");
   h.from = r.integer("from");
   h.to = r.integer("to");
+  h.since = r.opt_integer("since");
   h.points = read_list<SwarmPoint>(r, "points", SwarmPoint::from_json);
   if (!r.ok()) return r.take_error();
   return h;

@@ -35,6 +35,45 @@ using shoal::gui::TotalsHistoryModel;
 using shoal::gui::TransfersModel;
 using shoal::gui::UsersModel;
 
+/// A stand-in server for what a real one will not send: it answers every request with `body`
+/// (200, JSON) and records the request lines.
+class StubServer {
+public:
+  StubServer() {
+    QVERIFY(m_server.listen(QHostAddress::LocalHost));
+    QObject::connect(&m_server, &QTcpServer::newConnection, &m_server, [this] {
+      while (QTcpSocket* s = m_server.nextPendingConnection()) {
+        QObject::connect(s, &QTcpSocket::readyRead, s, [this, s] {
+          const QByteArray request = s->readAll();
+          if (s->property("answered").toBool()) return;
+          s->setProperty("answered", true);
+          requests.append(request.left(request.indexOf("\r\n")));
+          s->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                   QByteArray::number(body.size()) + "\r\n\r\n" + body);
+          s->disconnectFromHost();
+        });
+      }
+    });
+  }
+  QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort())); }
+
+  QByteArray body;
+  QList<QByteArray> requests;  ///< "GET /path?query HTTP/1.1"
+
+private:
+  QTcpServer m_server;
+};
+
+/// A totals history point as the tracker writes it, with `peers` peers.
+QByteArray totals_point(qint64 t, int peers) {
+  return QStringLiteral(R"({"t": %1, "torrents": 1, "peers": %2, "seeders": 1, "leechers": %3, "completed": 0,
+                          "announces": {"udp": 0, "http": 0}, "scrapes": {"udp": 0, "http": 0}})")
+      .arg(t)
+      .arg(peers)
+      .arg(peers - 1)
+      .toUtf8();
+}
+
 class MonitorCoreTest : public QObject {
   Q_OBJECT
 
@@ -143,23 +182,10 @@ private slots:
   // them with proto's message types, show where the answer does not read, and keep no half-read
   // rows.
   void answersOfAnotherShapeAreErrorsNotEmptyRows() {
-    QTcpServer server;
-    QVERIFY(server.listen(QHostAddress::LocalHost));
-    QByteArray body;
-    connect(&server, &QTcpServer::newConnection, &server, [&server, &body] {
-      while (QTcpSocket* s = server.nextPendingConnection()) {
-        connect(s, &QTcpSocket::readyRead, s, [s, &body] {
-          s->readAll();
-          if (s->property("answered").toBool()) return;
-          s->setProperty("answered", true);
-          s->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                   QByteArray::number(body.size()) + "\r\n\r\n" + body);
-          s->disconnectFromHost();
-        });
-      }
-    });
+    StubServer server;
+    QByteArray& body = server.body;
     ApiClient api;
-    api.setBaseUrl(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort())));
+    api.setBaseUrl(server.url());
 
     body = R"({"swarms": [{"info_hash": "aa", "seeders": 1, "leechers": 0, "completed": 0, "trend": null},
                           {"info_hash": "bb", "seeders": "3", "leechers": 0, "completed": 0}],
@@ -247,6 +273,50 @@ private slots:
     QVERIFY(model.rowCount() >= 1);
     QCOMPARE(model.data(model.index(model.rowCount() - 1), TotalsHistoryModel::PeersRole).toInt(), 4);
     QVERIFY(model.data(model.index(0), TotalsHistoryModel::TimeRole).toDateTime().isValid());
+  }
+
+  // After the first whole window, the chart asks only for what is new (?since= the newest point's
+  // time), replaces its newest point (a 10-minute point may still change), drops what left the
+  // window; another window or another server starts over.
+  void historyFollowsByDeltaAfterTheFirstWindow() {
+    StubServer server;
+    ApiClient api;
+    api.setBaseUrl(server.url());
+    TotalsHistoryModel model;
+    model.setClient(&api);
+    model.setWindowSeconds(3600);
+    server.body = R"({"step": 60, "from": 1000, "to": 4600, "since": null, "points": [)" + totals_point(1020, 1) + "," +
+                  totals_point(1080, 2) + "," + totals_point(1140, 3) + "]}";
+    QSignalSpy points(&model, &TotalsHistoryModel::pointsChanged);
+    model.refresh();
+    QVERIFY(points.wait(10000));
+    QCOMPARE(model.rowCount(), 3);
+    QVERIFY2(server.requests.last().contains("/api/v1/history?window=3600 "), server.requests.last().constData());
+
+    server.body = R"({"step": 60, "from": 1060, "to": 4660, "since": 1140, "points": [)" + totals_point(1140, 4) + "," +
+                  totals_point(1200, 5) + "]}";
+    model.refresh();
+    QVERIFY(points.wait(10000));
+    QVERIFY2(server.requests.last().contains("/api/v1/history?window=3600&since=1140 "), server.requests.last().constData());
+    QCOMPARE(model.rowCount(), 3);  // 1020 left the window; 1140 replaced; 1200 added
+    QCOMPARE(model.data(model.index(0), TotalsHistoryModel::TimeRole).toDateTime().toSecsSinceEpoch(), 1080);
+    QCOMPARE(model.data(model.index(1), TotalsHistoryModel::PeersRole).toInt(), 4);
+    QCOMPARE(model.latest().value("peers").toInt(), 5);
+
+    model.setWindowSeconds(600);  // another window: the whole of it
+    server.body = R"({"step": 60, "from": 4060, "to": 4660, "since": null, "points": [)" + totals_point(4620, 6) + "]}";
+    model.refresh();
+    QVERIFY(points.wait(10000));
+    QVERIFY2(!server.requests.last().contains("since="), server.requests.last().constData());
+    QCOMPARE(model.rowCount(), 1);
+
+    StubServer other;
+    api.setBaseUrl(other.url());  // another server: nothing of the first one's past stays
+    QCOMPARE(model.rowCount(), 0);
+    other.body = server.body;
+    model.refresh();
+    QVERIFY(points.wait(10000));
+    QVERIFY2(!other.requests.last().contains("since="), other.requests.last().constData());
   }
 
   // Runs after totalsHistoryFillsWithinAMinute: the minute sample holding our swarms is taken.

@@ -482,11 +482,32 @@ TEST(ApiProcessTest, HistoryIsSampledEachMinuteServedAndSurvivesRestart) {
     EXPECT_EQ(point["leechers"], 2);
     EXPECT_EQ(point["torrents"], 1);
     EXPECT_EQ(point["t"].get<std::int64_t>() % 60, 0);
+    // A delta: only the points from `since` on, with since echoed; the step stays the window's.
+    const std::int64_t t0 = point["t"].get<std::int64_t>();
+    const json delta =
+        t.call("GET", "/api/v1/history?window=600&since=" + std::to_string(t0), "", bearer(token)).js();
+    EXPECT_EQ(delta["since"], t0);
+    EXPECT_EQ(delta["step"], 60);
+    ASSERT_FALSE(delta["points"].empty()) << delta.dump();
+    EXPECT_EQ(delta["points"][0]["t"], t0);
+    EXPECT_EQ(delta["points"][0], point);
+    for (const auto& p : delta["points"]) EXPECT_GE(p["t"].get<std::int64_t>(), t0);
+    EXPECT_TRUE(t.call("GET", "/api/v1/history?window=600&since=" + std::to_string(t0 + 100000), "", bearer(token))
+                    .js()["points"]
+                    .empty());
+    EXPECT_EQ(t.call("GET", "/api/v1/history?since=-1", "", bearer(token)).error_code(), "invalid_field");
+    EXPECT_EQ(t.call("GET", "/api/v1/history?since=soon", "", bearer(token)).error_code(), "invalid_field");
     auto swarm = t.call("GET", "/api/v1/history/swarms/" + hex + "?window=600", "", bearer(token));
     ASSERT_EQ(swarm.status, 200) << swarm.body;
     ASSERT_FALSE(swarm.js()["points"].empty()) << swarm.body;
     EXPECT_EQ(swarm.js()["points"].back()["seeders"], 1);
     EXPECT_EQ(swarm.js()["points"].back()["leechers"], 2);
+    const std::int64_t last_t = swarm.js()["points"].back()["t"].get<std::int64_t>();
+    const json swarm_delta = t.call("GET", "/api/v1/history/swarms/" + hex + "?window=600&since=" + std::to_string(last_t),
+                                    "", bearer(token)).js();
+    ASSERT_FALSE(swarm_delta["points"].empty()) << swarm_delta.dump();
+    EXPECT_EQ(swarm_delta["points"][0], swarm.js()["points"].back());
+    EXPECT_EQ(swarm_delta["since"], last_t);
     // The swarm list: live counts, sorted, filtered, paged.
     announce(t, 'b', 7004, true);
     EXPECT_EQ(t.call("GET", "/api/v1/swarms").status, 401);

@@ -67,12 +67,13 @@ TEST(ApiMessages, SwarmPeerListKeepsUnknownsAsNull) {
 }
 
 TEST(ApiMessages, HistoriesRoundTrip) {
-  TotalsHistory t{.step = 60, .from = 100, .to = 3700,
+  TotalsHistory t{.step = 60, .from = 100, .to = 3700, .since = std::nullopt,
                   .points = {{.t = 160, .torrents = 1, .peers = 2, .seeders = 1, .leechers = 1, .completed = 3,
                               .announces_udp = 10, .announces_http = 4, .scrapes_udp = 2, .scrapes_http = 1}}};
   const Json tj = t.to_json();
   EXPECT_EQ(tj["points"][0]["announces"]["udp"], 10);
   EXPECT_EQ(tj["points"][0]["scrapes"]["http"], 1);
+  EXPECT_TRUE(tj["since"].is_null());  // the whole window, not a delta
   auto tb = TotalsHistory::from_json(over_the_wire(tj));
   ASSERT_TRUE(tb) << tb.error().message();
   EXPECT_EQ(*tb, t);
@@ -83,7 +84,7 @@ TEST(ApiMessages, HistoriesRoundTrip) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message(), "history: points[0].scrapes.udp: missing");
 
-  SwarmHistory s{.info_hash = "cd", .step = 600, .from = 0, .to = 6000, .points = {{600, 1, 2, 3}, {1200, 0, 0, 3}}};
+  SwarmHistory s{.info_hash = "cd", .step = 600, .from = 0, .to = 6000, .since = 600, .points = {{600, 1, 2, 3}, {1200, 0, 0, 3}}};
   auto sb = SwarmHistory::from_json(over_the_wire(s.to_json()));
   ASSERT_TRUE(sb) << sb.error().message();
   EXPECT_EQ(*sb, s);

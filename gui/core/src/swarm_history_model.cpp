@@ -17,8 +17,16 @@ SwarmHistoryModel::SwarmHistoryModel(QObject* parent) : QAbstractListModel(paren
 
 void SwarmHistoryModel::setClient(ApiClient* client) {
   if (m_client == client) return;
+  if (m_client) disconnect(m_client, nullptr, this, nullptr);
   m_client = client;
+  // Another server: the points held are not its past (and a delta would merge two trackers).
+  if (m_client)
+    connect(m_client, &ApiClient::baseUrlChanged, this, [this] {
+      ++m_generation;
+      clear();
+    });
   ++m_generation;
+  clear();
   emit clientChanged();
 }
 
@@ -81,18 +89,19 @@ void SwarmHistoryModel::refresh() {
   if (!hex40.match(m_info_hash).hasMatch()) return setError(tr("an info-hash is 40 hex characters"));
   const std::uint64_t generation = ++m_generation;
   QPointer<SwarmHistoryModel> self(this);
-  m_client->getJson(QStringLiteral("/api/v1/history/swarms/%1?window=%2").arg(m_info_hash).arg(m_window),
-                    [self, generation](const ApiResult& r) {
+  const int window = m_window;
+  m_client->getJson(QStringLiteral("/api/v1/history/swarms/%1?").arg(m_info_hash) + m_points.query(window),
+                    [self, generation, window](const ApiResult& r) {
                       if (!self || generation != self->m_generation) return;
                       if (!r.ok()) return self->setError(r.message);
                       auto history = api::SwarmHistory::from_json(r.json);
                       if (!history) return self->setError(unreadable_answer(history.error()));
                       self->setError({});
-                      HistoryPoints points(std::size(kNames));  // seeders, leechers, completed
+                      HistoryPoints fresh(std::size(kNames));  // seeders, leechers, completed
                       for (const auto& p : history->points)
-                        points.append(utc_time(p.t), {qcount(p.seeders), qcount(p.leechers), qcount(p.completed)});
+                        fresh.append(utc_time(p.t), {qcount(p.seeders), qcount(p.leechers), qcount(p.completed)});
                       self->beginResetModel();
-                      self->m_points = std::move(points);
+                      self->m_points.merge(window, history->since, history->from, fresh);
                       self->m_step = static_cast<int>(history->step);
                       self->endResetModel();
                       emit self->pointsChanged();

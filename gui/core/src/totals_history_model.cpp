@@ -23,8 +23,19 @@ TotalsHistoryModel::TotalsHistoryModel(QObject* parent) : QAbstractListModel(par
 
 void TotalsHistoryModel::setClient(ApiClient* client) {
   if (m_client == client) return;
+  if (m_client) disconnect(m_client, nullptr, this, nullptr);
   m_client = client;
+  if (m_client) connect(m_client, &ApiClient::baseUrlChanged, this, &TotalsHistoryModel::forget);
+  forget();
   emit clientChanged();
+}
+
+void TotalsHistoryModel::forget() {
+  ++m_generation;
+  beginResetModel();
+  m_points = HistoryPoints(std::size(kNames));
+  endResetModel();
+  emit pointsChanged();
 }
 
 void TotalsHistoryModel::setWindowSeconds(int seconds) {
@@ -76,7 +87,8 @@ void TotalsHistoryModel::refresh() {
   }
   const std::uint64_t generation = ++m_generation;
   QPointer<TotalsHistoryModel> self(this);
-  m_client->getJson(QStringLiteral("/api/v1/history?window=%1").arg(m_window), [self, generation](const ApiResult& r) {
+  const int window = m_window;
+  m_client->getJson(QStringLiteral("/api/v1/history?") + m_points.query(window), [self, generation, window](const ApiResult& r) {
     if (!self || generation != self->m_generation) return;
     const expected<api::TotalsHistory, Error> history =
         r.ok() ? api::TotalsHistory::from_json(r.json) : expected<api::TotalsHistory, Error>(api::TotalsHistory{});
@@ -86,10 +98,10 @@ void TotalsHistoryModel::refresh() {
       emit self->errorChanged();
     }
     if (!error.isEmpty()) return;
-    HistoryPoints points(std::size(kNames));
-    for (const auto& p : history->points) points.append(utc_time(p.t), columns_of(p));
+    HistoryPoints fresh(std::size(kNames));
+    for (const auto& p : history->points) fresh.append(utc_time(p.t), columns_of(p));
     self->beginResetModel();
-    self->m_points = std::move(points);
+    self->m_points.merge(window, history->since, history->from, fresh);
     self->m_step = static_cast<int>(history->step);
     self->endResetModel();
     emit self->pointsChanged();

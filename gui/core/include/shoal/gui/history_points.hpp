@@ -10,12 +10,20 @@
 // Contract: series() points have x in milliseconds since the epoch (a DateTimeAxis's unit); a
 // per_minute_step > 0 scales values that count events per step to events per minute.
 // xy_series() does the same for any times/values.
+//
+// Delta sync of a history window (api_history.hpp's `since`):
+//   getJson("/api/v1/history?" + h.query(window), ...)    // "window=W", or "window=W&since=T"
+//   h.merge(window, answer.since, answer.from, fresh);    // fresh: the answer's points
+// query() asks for a delta only when these points are already that window's (T = the newest
+// point's time); merge() applies a delta (drops own points from `since` on, appends, drops those
+// before `from`) or, for a whole-window answer or another window, replaces.
 
 #include <QDateTime>
 #include <QString>
 #include <QVariantList>
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 namespace shoal::gui {
@@ -40,9 +48,13 @@ public:
   }
   void trim_front(std::size_t keep_last);  ///< drops the oldest points beyond `keep_last`
 
+  QString query(int window) const;
+  void merge(int window, std::optional<qint64> since, qint64 from, const HistoryPoints& fresh);
+
 private:
   std::vector<QDateTime> m_times;
   std::vector<std::vector<qint64>> m_columns;
+  int m_window = 0;  ///< the window these points are (merge), 0 = none
 };
 
 }  // namespace shoal::gui

@@ -67,6 +67,7 @@ signals:
   void errorChanged();
 
 private:
+  void forget();  ///< another server (or client): the points held are not its past
   QPointer<ApiClient> m_client;
   HistoryPoints m_points{9};  ///< columns torrents .. scrapesHttp, in Role order
   int m_window = 3600;
