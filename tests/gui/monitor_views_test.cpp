@@ -1,12 +1,17 @@
 // The monitor's QML views with live data: a quick_test_main runner (tests in qml/tst_*.qml) under
 // a QApplication (QtCharts needs one), on the offscreen platform, against a real shoal-tracker
 // filled by real announces, a catalog upload and a second account, and a real shoal-peer node.
-// The QML side sees `trackerUrl`, `apiKey`, `catalogHash`, `catalogName`, `swarmCount`, `peerUrl`
-// and `peerKey` as context properties.
+// The QML side sees `trackerUrl`, `apiKey`, `catalogHash`, `catalogName`, `swarmCount`, `peerUrl`,
+// `peerKey` and `torrentFileUrl` as context properties, and `dropper` to drop files or text on an
+// item the way a desktop drag does (drag-enter, drag-move and drop events through the window).
 #include <QApplication>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMimeData>
+#include <QQuickItem>
+#include <QQuickWindow>
+#include <QUrl>
 #include <QQmlContext>
 #include <QQmlEngine>
 #include <QQuickStyle>
@@ -22,6 +27,31 @@
 
 Q_IMPORT_QML_PLUGIN(Shoal_MonitorPlugin)
 Q_IMPORT_QML_PLUGIN(Shoal_Monitor_ViewsPlugin)
+
+/// Drops URLs or text on a QML item as a desktop drag-and-drop delivers them: QDragEnterEvent,
+/// QDragMoveEvent and QDropEvent at the item's centre, sent to its window (Qt Quick's event
+/// delivery finds the DropArea). QtQuickTest has no drag-and-drop of its own.
+class Dropper : public QObject {
+  Q_OBJECT
+
+public:
+  /// True when the drop was accepted.
+  Q_INVOKABLE bool drop(QQuickItem* target, const QList<QUrl>& urls, const QString& text) {
+    if (!target || !target->window()) return false;
+    QMimeData data;
+    if (!urls.isEmpty()) data.setUrls(urls);
+    if (!text.isEmpty()) data.setText(text);
+    const QPointF at = target->mapToScene(QPointF(target->width() / 2, target->height() / 2));
+    QQuickWindow* window = target->window();
+    QDragEnterEvent enter(at.toPoint(), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window, &enter);
+    QDragMoveEvent move(at.toPoint(), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window, &move);
+    QDropEvent dropped(at, Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window, &dropped);
+    return dropped.isAccepted();
+  }
+};
 
 class Setup : public QObject {
   Q_OBJECT
@@ -65,6 +95,8 @@ public slots:
     context->setContextProperty("swarmCount", 3);
     context->setContextProperty("peerUrl", m_peer.base());
     context->setContextProperty("peerKey", m_peer.key());
+    context->setContextProperty("torrentFileUrl", QUrl::fromLocalFile(QStringLiteral(SHOAL_TESTDATA_DIR "/torrents/base.torrent")));
+    context->setContextProperty("dropper", &m_dropper);
   }
 
 private:
@@ -75,6 +107,7 @@ private:
 
   TrackerProcess m_tracker;
   PeerProcess m_peer;
+  Dropper m_dropper;
   QString m_catalog_hash;
   QString m_catalog_name;
 };

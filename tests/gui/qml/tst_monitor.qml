@@ -185,6 +185,17 @@ Item {
             mouseClick(findChild(page.list.itemAtIndex(0), "removeButton"))
             tryVerify(() => page.list.count === 0, 10000, "removed")
             verify(findChild(page, "speedChart").pointCount >= 2)
+            // Dropped on the page: a .torrent file, then a magnet link as text.
+            verify(dropper.drop(page, [torrentFileUrl], ""))
+            tryVerify(() => page.list.count === 1, 10000, "the dropped .torrent was added")
+            tryCompare(page.list.itemAtIndex(0), "name", catalogName, 10000)
+            verify(dropper.drop(page, [], "magnet:?xt=urn:btih:" + "fedcba9876543210".repeat(2) + "76543210&dn=dropped.magnet"))
+            tryVerify(() => page.list.count === 2, 10000, "the dropped magnet was added")
+            for (let i = 1; i >= 0; --i) {
+                tryVerify(() => page.list.itemAtIndex(i) !== null, 5000)
+                mouseClick(findChild(page.list.itemAtIndex(i), "removeButton"))
+            }
+            tryVerify(() => page.list.count === 0, 10000, "both removed")
         }
 
         function test_08_saved_connections() {
