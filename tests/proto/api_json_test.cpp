@@ -115,12 +115,14 @@ TEST(ApiJson, NestedPathsNameTheElement) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message(), "swarm list: swarms[1].seeders: expected a count, found a string");
 
-  FieldReader not_object(Json::array(), "sync");
+  const Json array = Json::array();
+  FieldReader not_object(array, "sync");
   EXPECT_FALSE(not_object.ok());
   EXPECT_EQ(not_object.error().message(), "sync: expected an object, found an array");
   EXPECT_EQ(not_object.text("x"), "");  // reads after an error are harmless
 
-  FieldReader no_nested(Json::object(), "history");
+  const Json empty = Json::object();
+  FieldReader no_nested(empty, "history");
   FieldReader inner = no_nested.object("announces");
   EXPECT_FALSE(inner.ok());
   EXPECT_EQ(no_nested.error().message(), "history: announces: missing");

@@ -55,8 +55,10 @@ Json or_null(const std::optional<T>& v) {
 
 class FieldReader {
 public:
-  /// Reads `object`; not an object is an error (wrong_type) at once.
+  /// Reads `object` (kept by reference: it must outlive the reader); not an object is an error
+  /// (wrong_type) at once.
   FieldReader(const Json& object, std::string context);
+  FieldReader(Json&&, std::string) = delete;  ///< a temporary would be gone before the reads
 
   bool ok() const noexcept { return !m_error.has_value(); }
   const Error& error() const { return *m_error; }
