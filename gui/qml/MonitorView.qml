@@ -257,12 +257,13 @@ Pane {
         modal: true
         anchors.centerIn: parent
         standardButtons: Dialog.Ok
+        width: Math.min(view.width * 0.8, 640)
         Label {
             objectName: "keyNoticeText"
             text: saved.keyNotice
             textFormat: Text.PlainText
             wrapMode: Text.Wrap
-            width: Math.min(implicitWidth, view.width * 0.8)
+            width: keyNoticeDialog.availableWidth
         }
     }
 

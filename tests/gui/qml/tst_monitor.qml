@@ -188,7 +188,8 @@ Item {
             // Dropped on the page: a .torrent file, then a magnet link as text.
             verify(dropper.drop(page, [torrentFileUrl], ""))
             tryVerify(() => page.list.count === 1, 10000, "the dropped .torrent was added")
-            tryCompare(page.list.itemAtIndex(0), "name", catalogName, 10000)
+            tryVerify(() => page.list.itemAtIndex(0) !== null && page.list.itemAtIndex(0).name === catalogName, 10000,
+                      "the dropped .torrent's row")
             verify(dropper.drop(page, [], "magnet:?xt=urn:btih:" + "fedcba9876543210".repeat(2) + "76543210&dn=dropped.magnet"))
             tryVerify(() => page.list.count === 2, 10000, "the dropped magnet was added")
             for (let i = 1; i >= 0; --i) {
