@@ -662,10 +662,19 @@ TEST_F(NodeTest, MoveStorageKeepsSeedingFromTheNewPath) {
   connect(*leech);
   auto events = download(*leech);
   EXPECT_TRUE(has_event(events, EventKind::checked));
-  bool saw_state = false;
-  for (const auto& e : events)
-    if (e.kind == EventKind::state_changed && e.state == TorrentState::seeding) saw_state = true;
-  EXPECT_TRUE(saw_state);
+  // The state alert may come a poll after the status shows the torrent complete (it failed once
+  // under ASan): wait for it rather than assume it came with the download.
+  auto saw_seeding = [&] {
+    for (const auto& e : events)
+      if (e.kind == EventKind::state_changed && e.state == TorrentState::seeding) return true;
+    return false;
+  };
+  const auto state_deadline = std::chrono::steady_clock::now() + 20s;
+  while (!saw_seeding() && std::chrono::steady_clock::now() < state_deadline) {
+    auto evs = leech->poll(100ms);
+    events.insert(events.end(), evs.begin(), evs.end());
+  }
+  EXPECT_TRUE(saw_seeding());
   const fs::path moved = m_dir / "moved";
   ASSERT_TRUE(leech->move_storage(m_id, moved).has_value());
   std::string moved_to, move_error;
